@@ -1,0 +1,16 @@
+/**
+ * Thrown when services depend on each other in a cycle: by `ServiceCollection.build()` when the
+ * dependency lists show it, otherwise when the cycle is first entered at resolution. The path
+ * starts and ends with the same service: `A -> B -> A`.
+ */
+export class CircularDependencyError extends Error {
+  override readonly name: string = 'CircularDependencyError';
+  /** The services in the cycle, first and last the same. */
+  readonly path: readonly string[];
+
+  /** @param path The services in the cycle, first and last the same. */
+  constructor(path: readonly string[], options?: ErrorOptions) {
+    super(`Circular dependency: ${path.join(' -> ')}.`, options);
+    this.path = Object.freeze([...path]);
+  }
+}

@@ -1,0 +1,217 @@
+import { Container } from 'inversify';
+import type { AnyFactory, Registration } from './service.ts';
+import type { ServiceLifetime } from './service-lifetime.ts';
+import { RootProvider, type ServiceProvider } from './service-provider.ts';
+import { ServiceResolver } from './service-resolver.ts';
+import { ServiceScopeFactory } from './service-scope.ts';
+import { describeValue } from '../internal/describe-value.ts';
+import { checkToken, tokenName, type ServiceToken, type ServiceType } from './token.ts';
+
+/** A factory that resolves what it needs itself: its dependencies are known only when it runs. */
+export type ResolverFactory<T> = (resolver: ServiceResolver) => T;
+
+/** The tokens a factory's parameters are resolved from, in order. */
+export type DependencyList = readonly ServiceToken<unknown>[];
+
+/** The factory parameters that a {@link DependencyList} resolves to: `[typeof Clock]` gives `[Clock]`. */
+export type ResolvedDependencies<D extends DependencyList> = { -readonly [K in keyof D]: ServiceType<D[K]> };
+
+/** A factory whose parameters are resolved from a {@link DependencyList}. */
+export type DependencyFactory<T, D extends DependencyList> = (...dependencies: ResolvedDependencies<D>) => T;
+
+/** Options for {@link ServiceCollection}. */
+export interface ServiceCollectionOptions {
+  /**
+   * The inversify container to bind into, e.g. one made with `{ autobind: true }` or with a
+   * parent. Disposing the provider calls its `unbindAllAsync()`.
+   * @default new Container()
+   */
+  container?: Container;
+}
+
+/**
+ * Registrations, then one {@link build} into a {@link ServiceProvider}: the port of .NET's
+ * `IServiceCollection`, over an inversify container, with no decorators.
+ *
+ * ```ts
+ * const services = new ServiceCollection();
+ * services.addSingleton(Clock, [TimeProvider], (time) => new Clock(time));
+ * services.addScoped(LogStore, [Database], (db) => new LogStore(db));
+ * services.addTransient(Parser, () => new Parser());
+ * const provider = services.build();
+ * await using scope = provider.createScope();
+ * scope.get(LogStore);
+ * ```
+ *
+ * A factory comes in two forms:
+ * - with a dependency list, `(token, [A, B], (a, b) => ...)`: the list is checked at
+ *   {@link build} (every token registered, no cycle, no singleton reaching a scoped service);
+ *   prefer it;
+ * - with a resolver, `(token, (sp) => new X(sp.get(A)))`: for conditional or lazy resolution;
+ *   the same checks then happen at its first resolution.
+ *
+ * Factories are synchronous: a returned promise would be the service. Asynchronous
+ * initialisation belongs in a hosted service's `start`.
+ *
+ * Registering a token again adds a registration: `get` returns the last one, `getAll` all of
+ * them in registration order (hosted services are registered this way).
+ */
+export class ServiceCollection {
+  /**
+   * The inversify container that {@link build} binds into, for bindings made with inversify's
+   * own API (decorated classes, `toResolvedValue`). hostkit resolves a token from its own
+   * registrations when it has any, otherwise from this container; see
+   * {@link ServiceProvider.container} for what hostkit's checks and disposal cover.
+   */
+  readonly container: Container;
+  readonly #registrations: Registration[] = [];
+  #built = false;
+
+  constructor(options?: ServiceCollectionOptions) {
+    this.container = options?.container ?? new Container();
+  }
+
+  /**
+   * Registers a singleton: one instance for the provider, created on first resolution, disposed
+   * with the provider (`Symbol.asyncDispose` / `Symbol.dispose`).
+   * @throws TypeError when the token, dependency list or factory is not what is expected.
+   */
+  addSingleton<T>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  addSingleton<T, const D extends DependencyList>(
+    token: ServiceToken<T>,
+    dependencies: D,
+    factory: DependencyFactory<NoInfer<T>, D>,
+  ): this;
+  addSingleton(token: unknown, ...rest: unknown[]): this {
+    return this.#add('singleton', token, rest);
+  }
+
+  /**
+   * Registers a scoped service: one instance per scope, disposed when the scope ends. Resolving
+   * it from the root provider, or from a singleton, is a `CaptiveDependencyError`.
+   * @throws TypeError when the token, dependency list or factory is not what is expected.
+   */
+  addScoped<T>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  addScoped<T, const D extends DependencyList>(
+    token: ServiceToken<T>,
+    dependencies: D,
+    factory: DependencyFactory<NoInfer<T>, D>,
+  ): this;
+  addScoped(token: unknown, ...rest: unknown[]): this {
+    return this.#add('scoped', token, rest);
+  }
+
+  /**
+   * Registers a transient: a new instance on every resolution, disposed by the scope that
+   * resolved it, or by the provider when resolved from the root or by a singleton.
+   * @throws TypeError when the token, dependency list or factory is not what is expected.
+   */
+  addTransient<T>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  addTransient<T, const D extends DependencyList>(
+    token: ServiceToken<T>,
+    dependencies: D,
+    factory: DependencyFactory<NoInfer<T>, D>,
+  ): this;
+  addTransient(token: unknown, ...rest: unknown[]): this {
+    return this.#add('transient', token, rest);
+  }
+
+  /**
+   * Registers a ready value as a singleton. The container does NOT dispose it, even when it is
+   * disposable: whoever created it owns it (as .NET does for instances it did not create).
+   * @throws TypeError when the token is not a class or a token.
+   */
+  addInstance<T>(token: ServiceToken<T>, instance: NoInfer<T>): this {
+    const checked = this.#checkRegistration(token);
+    this.#registrations.push({
+      token: checked,
+      name: tokenName(checked),
+      lifetime: 'singleton',
+      source: 'instance',
+      factory: undefined,
+      dependencies: undefined,
+      value: instance,
+    });
+    return this;
+  }
+
+  /** Whether a registration for `token` was added (bindings made on {@link container} not included). */
+  has(token: ServiceToken<unknown>): boolean {
+    return this.#registrations.some((registration) => registration.token === token);
+  }
+
+  /**
+   * Checks every registration and builds the provider. Call it once: the collection cannot
+   * change afterwards.
+   *
+   * Reports at once, as one error or an AggregateError of all of them: a dependency list naming
+   * a token that nothing registers (`ServiceNotFoundError`, naming both services), cycles
+   * (`CircularDependencyError`, with the path), and singletons that reach a scoped service
+   * through dependency lists (`CaptiveDependencyError`, naming both). A failed build binds
+   * nothing and may be retried after fixing the registrations.
+   * @throws Error when called a second time.
+   */
+  build(): ServiceProvider {
+    this.#checkNotBuilt();
+    const provider = new RootProvider(this.container, this.#registrations);
+    this.#built = true;
+    return provider;
+  }
+
+  #add(
+    lifetime: ServiceLifetime,
+    token: unknown,
+    rest: unknown[],
+  ): this {
+    const checked = this.#checkRegistration(token);
+    const name = tokenName(checked);
+    let dependencies: ServiceToken<unknown>[] | undefined;
+    let factory: unknown;
+    const [dependenciesOrFactory, lastArgument] = rest;
+    if (rest.length <= 1) {
+      factory = dependenciesOrFactory;
+    } else {
+      if (!Array.isArray(dependenciesOrFactory)) {
+        throw new TypeError(
+          `Expected the dependencies of '${name}' to be an array of classes or tokens, got ` +
+            describeValue(dependenciesOrFactory),
+        );
+      }
+      dependencies = (dependenciesOrFactory as unknown[]).map((dependency, i) =>
+        checkToken(dependency, `dependencies[${i}] of '${name}'`),
+      );
+      factory = lastArgument;
+    }
+    if (typeof factory !== 'function') {
+      throw new TypeError(`Expected the factory of '${name}' to be a function, got ${describeValue(factory)}`);
+    }
+    this.#registrations.push({
+      token: checked,
+      name,
+      lifetime,
+      source: 'factory',
+      factory: factory as AnyFactory,
+      dependencies,
+      value: undefined,
+    });
+    return this;
+  }
+
+  #checkRegistration(token: unknown): ServiceToken<unknown> {
+    this.#checkNotBuilt();
+    const checked = checkToken(token, 'token');
+    if (checked === ServiceScopeFactory || checked === ServiceResolver) {
+      throw new TypeError(`'${tokenName(checked)}' is provided by the service provider and cannot be registered`);
+    }
+    return checked;
+  }
+
+  #checkNotBuilt(): void {
+    if (this.#built) {
+      throw new Error(
+        'This ServiceCollection has already been built: register everything before build(), ' +
+          'and build once.',
+      );
+    }
+  }
+}

@@ -1,0 +1,292 @@
+import { createAbortError } from '../cancellation/abort-errors.ts';
+import { raceSignal } from '../cancellation/race-signal.ts';
+import { isCancellation } from '../cancellation/is-cancellation.ts';
+import { HostLogEvents } from './host-log-events.ts';
+import type { Logger } from '../logging/logger.ts';
+import { nullLogger } from '../logging/null-logger.ts';
+import { systemTimeProvider } from '../time/system-time-provider.ts';
+import type { TimeProvider } from '../time/time-provider.ts';
+import { nameOf } from './name-of.ts';
+import type { HostedService } from './hosted-service.ts';
+import { resolveRestartPolicy, restartDelay, type ResolvedRestartPolicy, type RestartPolicy } from './restart-policy.ts';
+
+/** Options of {@link BackgroundService}, passed to its constructor with `super(options)`. */
+export interface BackgroundServiceOptions {
+  /**
+   * Restart `execute` after a fault, with backoff (see {@link RestartPolicy}).
+   * @default undefined: the first fault is final.
+   */
+  restartPolicy?: RestartPolicy | undefined;
+  /**
+   * The clock that measures restart backoff. A host passes its own to the services it runs, so
+   * leave it unset there.
+   * @default the host's TimeProvider, or systemTimeProvider outside a host
+   */
+  timeProvider?: TimeProvider | undefined;
+  /**
+   * Where restarts are logged. A host gives each service a logger in its own category, so leave it
+   * unset there.
+   * @default the host's logger for the service, or nullLogger outside a host
+   */
+  logger?: Logger | undefined;
+}
+
+/**
+ * Where a {@link BackgroundService} is in its life:
+ * - `idle`: not started;
+ * - `running`: `execute` is running;
+ * - `restarting`: `execute` faulted and the restart policy is waiting to call it again;
+ * - `completed`: `execute` resolved, or stop cancelled it (it rejected with its own cancellation,
+ *   or stop came during a restart's backoff);
+ * - `faulted`: `execute` rejected with anything else and no restart is left; see {@link BackgroundService.fault}.
+ */
+export type BackgroundServiceStatus = 'idle' | 'running' | 'restarting' | 'completed' | 'faulted';
+
+/**
+ * What a host gives each background service it runs. Internal: the key is not exported from the
+ * package.
+ */
+export interface BackgroundServiceHostContext {
+  readonly name: string;
+  readonly timeProvider: TimeProvider;
+  readonly logger: Logger;
+  /** Called on every change of {@link BackgroundService.status}, e.g. to publish it to health checks. */
+  readonly onStatusChange?: ((service: BackgroundService) => void) | undefined;
+  /**
+   * The reason `stopping` aborts with when the host stops the service: one per host stop, shared
+   * by its services (the stop's cause is the host's, and an error object per service costs a
+   * stack capture each: measurable with thousands of services).
+   */
+  readonly stopReason?: (() => unknown) | undefined;
+}
+
+/** What each service was given by the host that runs it. */
+const hostContexts = new WeakMap<BackgroundService, BackgroundServiceHostContext>();
+
+/**
+ * Hands `context` to `service`: called by the host when it resolves the service, before
+ * `start`. The context supplies the name, and the clock and logger the service's options left
+ * unset. Internal: not exported from the package.
+ */
+export function attachToHost(service: BackgroundService, context: BackgroundServiceHostContext): void {
+  hostContexts.set(service, context);
+}
+
+/**
+ * A hosted service that runs one long task, {@link execute}, from start to stop: a queue
+ * consumer, a periodic job. The port of .NET's `BackgroundService`.
+ *
+ * ```ts
+ * class Cleanup extends BackgroundService {
+ *   readonly #time: TimeProvider;
+ *   constructor(time: TimeProvider) {
+ *     super({ restartPolicy: { maxAttempts: 5 } });
+ *     this.#time = time;
+ *   }
+ *   protected override async execute(stopping: AbortSignal): Promise<void> {
+ *     using timer = new PeriodicTimer(3_600_000, { timeProvider: this.#time });
+ *     while (await timer.waitForNextTick(stopping)) await cleanUp(stopping);
+ *   }
+ * }
+ * ```
+ *
+ * - {@link start} never waits for `execute`: a loop that never ends must not hold up the other
+ *   services (the most-reported .NET pitfall until .NET 10).
+ * - `execute` is always called once started, even when {@link stop} comes straight after
+ *   {@link start} (.NET 10 skipped it then): it then sees an aborted signal and should return.
+ * - {@link stop} aborts `stopping`, then waits for `execute` to settle, or for its own signal,
+ *   whichever comes first. It never rethrows what `execute` rejected with: the host watches
+ *   {@link executeTask} for faults, logs them and applies `backgroundServiceExceptionBehavior`.
+ * - `execute` rejecting with its stop signal's reason (or another cancellation error, see
+ *   `isCancellation`) once `stopping` has aborted is a clean stop, not a fault.
+ * - With a {@link RestartPolicy}, a fault restarts `execute` after a backoff measured on the host's
+ *   TimeProvider; each restart is logged with its attempt number and delay; a stop during the
+ *   backoff ends it at once.
+ */
+export abstract class BackgroundService implements HostedService, Disposable {
+  readonly #restartPolicy: ResolvedRestartPolicy | undefined;
+  readonly #timeProvider: TimeProvider | undefined;
+  readonly #logger: Logger | undefined;
+  #stoppingController: AbortController | undefined = undefined;
+  #executeTask: Promise<void> | undefined = undefined;
+  #status: BackgroundServiceStatus = 'idle';
+  #fault: unknown = undefined;
+  #restarts = 0;
+
+  /**
+   * @throws RangeError or TypeError when `options.restartPolicy` has a bad value (see
+   * {@link RestartPolicy}).
+   */
+  constructor(options: BackgroundServiceOptions = {}) {
+    this.#restartPolicy = options.restartPolicy === undefined ? undefined : resolveRestartPolicy(options.restartPolicy);
+    this.#timeProvider = options.timeProvider;
+    this.#logger = options.logger;
+  }
+
+  /**
+   * The work of the service, called once by {@link start} (again after each fault under a
+   * {@link RestartPolicy}). Run until `stopping` aborts, then return (or reject with
+   * `stopping.reason`, which is what an awaited `delay(ms, stopping)` does).
+   * @param stopping Aborted when the host stops the service (or it is disposed). Pass it to every
+   * wait and every I/O call, so the stop is prompt.
+   */
+  protected abstract execute(stopping: AbortSignal): Promise<void>;
+
+  /**
+   * The running execution, from {@link start} on: resolves when `execute` returns or is cancelled
+   * by stop; rejects with the final fault. Already handled, so it never becomes an unhandled
+   * rejection; await it to observe the fault. `undefined` until started.
+   */
+  get executeTask(): Promise<void> | undefined {
+    return this.#executeTask;
+  }
+
+  /** Where the service is in its life; see {@link BackgroundServiceStatus}. */
+  get status(): BackgroundServiceStatus {
+    return this.#status;
+  }
+
+  /**
+   * What `execute` last rejected with (not counting its own cancellation): the final fault when
+   * {@link status} is `faulted`, the fault being recovered from when it is `restarting`.
+   */
+  get fault(): unknown {
+    return this.#fault;
+  }
+
+  /** How many times the restart policy has restarted `execute`. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /**
+   * Called by the host once when it starts the service: launches {@link execute} and resolves at
+   * once, without waiting for it.
+   * @param _signal The start signal. Not used: there is nothing to abandon, execute runs on.
+   * @throws Error (as a rejection) when the service was already started.
+   */
+  start(_signal: AbortSignal): Promise<void> {
+    if (this.#executeTask !== undefined) {
+      return Promise.reject(new Error(`Background service ${this.#displayName()} was already started; a service runs once.`));
+    }
+    this.#stoppingController = new AbortController();
+    const task = this.#run(this.#stoppingController.signal);
+    // Marks the task as handled, so a fault is never an unhandled rejection: the host (or
+    // whoever awaits executeTask) observes it. This derived promise itself cannot reject.
+    void task.catch(ignore);
+    this.#executeTask = task;
+    return Promise.resolve();
+  }
+
+  /**
+   * Called by the host once when it stops the service: aborts `stopping`, then waits for
+   * {@link execute} to settle. Resolves however `execute` ended (its fault is the host's to
+   * report, through {@link executeTask}); resolves at once if the service never started.
+   * @param signal Aborted when the shutdown budget is spent: stop then rejects with
+   * `signal.reason` straight away and leaves `execute` running, abandoned.
+   */
+  async stop(signal: AbortSignal): Promise<void> {
+    const task = this.#executeTask;
+    if (task === undefined) return;
+    const controller = this.#stoppingController;
+    if (controller !== undefined && !controller.signal.aborted) {
+      controller.abort(hostContexts.get(this)?.stopReason?.() ?? createAbortError(`Background service ${this.#displayName()} is stopping`));
+    }
+    if (signal.aborted) {
+      // oxlint-disable-next-line typescript/only-throw-error -- the abort reason is rethrown as is, as AbortSignal.throwIfAborted does.
+      throw signal.reason;
+    }
+    // Waits for execute to settle either way (its error is the host monitor's to report, not
+    // stop's), or rejects with the stop signal's reason if the budget runs out first.
+    await raceSignal(task.then(ignore, ignore), signal);
+  }
+
+  /**
+   * Aborts `stopping`, so a service disposed without being stopped (its DI container was disposed)
+   * does not run on. Does not wait for `execute`.
+   */
+  [Symbol.dispose](): void {
+    const controller = this.#stoppingController;
+    if (controller === undefined || controller.signal.aborted) return;
+    controller.abort(createAbortError(`Background service ${this.#displayName()} was disposed`));
+  }
+
+  async #run(stopping: AbortSignal): Promise<void> {
+    // Lets start() return before execute runs, so even execute's synchronous part does not
+    // hold up start; and execute is called even if stop() came meanwhile.
+    await Promise.resolve();
+    const time = this.#timeProvider ?? hostContexts.get(this)?.timeProvider ?? systemTimeProvider;
+    const logger = this.#log();
+    const policy = this.#restartPolicy;
+    let attempt = 0;
+    for (;;) {
+      this.#setStatus('running');
+      const startedAt = time.timestamp();
+      try {
+        await this.execute(stopping);
+        this.#setStatus('completed');
+        return;
+      } catch (error) {
+        if (stopping.aborted && isCancellation(error, stopping)) {
+          this.#setStatus('completed');
+          return;
+        }
+        this.#fault = error;
+        if (policy !== undefined && policy.resetAfter !== undefined && time.elapsedSince(startedAt) >= policy.resetAfter) {
+          attempt = 0;
+        }
+        // No restart once stopping: the fault happened on the way out.
+        if (policy === undefined || stopping.aborted || attempt >= policy.maxAttempts) {
+          if (policy !== undefined && policy.maxAttempts > 0 && !stopping.aborted) {
+            logger.error(`Background service ${this.#displayName()} faulted after ${attempt} restart${attempt === 1 ? '' : 's'}; giving up`, {
+              event: HostLogEvents.BackgroundServiceRestartsExhausted,
+              error,
+              service: this.#displayName(),
+              attempts: attempt,
+            });
+          }
+          this.#setStatus('faulted');
+          throw error;
+        }
+        attempt += 1;
+        const delay = restartDelay(policy, attempt);
+        this.#setStatus('restarting');
+        logger.warn(
+          `Background service ${this.#displayName()} faulted; restarting in ${delay} ms (attempt ${attempt} of ${policy.maxAttempts})`,
+          { event: HostLogEvents.BackgroundServiceRestarting, error, service: this.#displayName(), attempt, delay },
+        );
+        try {
+          await time.delay(delay, stopping);
+        } catch {
+          // Stopped during the backoff: the fault was logged above; the stop ends the service cleanly.
+          this.#setStatus('completed');
+          return;
+        }
+        this.#restarts += 1;
+      }
+    }
+  }
+
+  #setStatus(status: BackgroundServiceStatus): void {
+    if (this.#status === status) return;
+    this.#status = status;
+    try {
+      hostContexts.get(this)?.onStatusChange?.(this);
+    } catch (error) {
+      // A broken observer must not take the service down with it.
+      this.#log().error(`A status observer of background service ${this.#displayName()} threw`, { error });
+    }
+  }
+
+  #log(): Logger {
+    return this.#logger ?? hostContexts.get(this)?.logger ?? nullLogger;
+  }
+
+  #displayName(): string {
+    return hostContexts.get(this)?.name ?? nameOf(this);
+  }
+}
+
+function ignore(): void {
+  // Observed through executeTask by the host.
+}

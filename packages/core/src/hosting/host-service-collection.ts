@@ -1,0 +1,61 @@
+import {
+  ServiceCollection,
+  type DependencyFactory,
+  type DependencyList,
+  type ResolverFactory,
+  type ServiceCollectionOptions,
+} from '../dependency-injection/service-collection.ts';
+import { checkToken, tokenName, type ServiceToken } from '../dependency-injection/token.ts';
+import type { HostedServiceDescriptor } from './host.ts';
+import type { HostedService } from './hosted-service.ts';
+
+/**
+ * The {@link ServiceCollection} of a host builder (`builder.services`): everything a
+ * `ServiceCollection` does, plus {@link addHostedService}.
+ */
+export class HostServiceCollection extends ServiceCollection {
+  readonly #hosted: HostedServiceDescriptor[] = [];
+  readonly #hostedTokens = new Set<ServiceToken<HostedService>>();
+
+  constructor(options?: ServiceCollectionOptions) {
+    super(options);
+  }
+
+  /** The hosted services registered so far, in registration order (their start order). */
+  get hostedServices(): readonly HostedServiceDescriptor[] {
+    return this.#hosted;
+  }
+
+  /**
+   * Registers a hosted service: a singleton under `token` (resolvable like any other service)
+   * that the host resolves, starts and stops. Start order is registration order; stop order is
+   * the reverse.
+   *
+   * ```ts
+   * builder.services.addHostedService(Cleanup, [ServiceScopeFactory, TimeProviderToken], (scopes, time) => new Cleanup(scopes, time));
+   * ```
+   * @throws Error when `token` is already registered as a hosted service: it would start twice.
+   * @throws TypeError when the token, dependency list or factory is not what is expected.
+   */
+  addHostedService<T extends HostedService>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  addHostedService<T extends HostedService, const D extends DependencyList>(
+    token: ServiceToken<T>,
+    dependencies: D,
+    factory: DependencyFactory<NoInfer<T>, D>,
+  ): this;
+  addHostedService(token: unknown, ...rest: unknown[]): this {
+    const checked = checkToken(token, 'hosted service token') as ServiceToken<HostedService>;
+    const name = tokenName(checked);
+    if (this.#hostedTokens.has(checked)) {
+      throw new Error(`Hosted service '${name}' is already registered: a hosted service is registered once, or it would start twice.`);
+    }
+    // The implementation signature of the overloaded addSingleton takes the arguments as given.
+    (ServiceCollection.prototype.addSingleton as (this: ServiceCollection, ...args: unknown[]) => ServiceCollection).apply(this, [
+      checked,
+      ...rest,
+    ]);
+    this.#hosted.push(Object.freeze({ token: checked, name }));
+    this.#hostedTokens.add(checked);
+    return this;
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * @hostkit/core: the generic host for background work on web-standard APIs.
+ *
+ * Runs unchanged on Node, Deno and any runtime with AbortSignal and promises; what a platform
+ * must supply (system time, signals, file watching, HTTP) comes through ports that
+ * `@hostkit/adapters` fills.
+ * @module
+ */
+export * from './cancellation/index.ts';
+export * from './time/index.ts';
+export * from './channels/index.ts';
+export * from './logging/index.ts';
+export * from './health/index.ts';
+export * from './dependency-injection/index.ts';
+export * from './hosting/index.ts';
+export * from './caching/index.ts';
+export * from './file-watching/index.ts';
+export * from './weather/index.ts';
+/** For adapters that fill core's ports: format bad arguments the way core's own errors do. */
+export { describeValue } from './internal/describe-value.ts';
