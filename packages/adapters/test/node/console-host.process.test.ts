@@ -1,0 +1,4 @@
+import { describeConsoleHostContract } from '../fixtures/console-host-contract.ts';
+
+// Real Node processes: `node --conditions=source test/fixtures/<fixture>.ts`.
+describeConsoleHostContract('node');
