@@ -1,0 +1,133 @@
+/**
+ * The composition of the samples program: one host running the cleanup, weather-cache and
+ * file-processing samples (or the subset `config.services` names) behind one small HTTP server.
+ * `main.ts` (Node) and `main.deno.ts` (Deno) only read the configuration and hand the builder to
+ * their runtime's `runMain`; tests build the same host with a manual clock.
+ * @module
+ */
+import {
+  HealthCheckServiceToken,
+  LoggerFactoryToken,
+  TimeProviderToken,
+  type HostApplicationBuilder,
+  type HostApplicationBuilderOptions,
+  type WeatherClient,
+} from '@hostkit/core';
+import { addCleanup, type CleanupDependencies } from './cleanup/add-cleanup.ts';
+import type { AppConfig, LogFormatSetting, ServiceName } from './config/app-config.ts';
+import { ActivityLogToken } from './database/activity-log.ts';
+import { SqliteActivityLog } from './database/sqlite-activity-log.ts';
+import { addFileProcessing } from './file-processing/index.ts';
+import { HttpServerService } from './http/http-server-service.ts';
+import type { FeatureRoutes, Route } from './http/route.ts';
+import { createHealthRoutes, createIndexRoute, createStatusRoute } from './http/system-routes.ts';
+import { addWeatherCache, type WeatherDependencies } from './weather/add-weather-cache.ts';
+
+/** How the program meets its runtime: Node's or Deno's host builder. */
+export interface AppRuntime {
+  readonly name: 'node' | 'deno' | 'test';
+  /** `createNodeHostBuilder` / `createDenoHostBuilder`, or `Host.createApplicationBuilder` in tests. */
+  createHostBuilder(options: HostApplicationBuilderOptions & { logFormat?: LogFormatSetting | undefined }): HostApplicationBuilder;
+}
+
+/** Test seams of {@link createApp}; the program itself passes none. */
+export interface CreateAppOptions {
+  /** The host's clock (a ManualTimeProvider in tests). @default the runtime's system clock */
+  readonly timeProvider?: HostApplicationBuilderOptions['timeProvider'];
+  /** A WeatherClient instead of undici + stub. */
+  readonly weatherClient?: WeatherClient;
+  readonly weather?: WeatherDependencies['options'];
+  readonly cleanup?: CleanupDependencies['options'];
+  /** HTTP drain time at stop. @default 5000 */
+  readonly httpDrainTimeoutMs?: number;
+}
+
+/**
+ * Registers everything and returns the builder, not yet built: `runMain(builder)` builds and runs
+ * it. Registration order is start order (the reverse is stop order): the activity log (a
+ * singleton, disposed last with the container), cleanup, weather (its stub server first when
+ * WEATHER_API_URL is unset), files, and the HTTP server LAST, so that its "listening on" line
+ * means every service is up, and it is the first to stop taking requests.
+ */
+export function createApp(config: AppConfig, runtime: AppRuntime, options: CreateAppOptions = {}): HostApplicationBuilder {
+  const builder = runtime.createHostBuilder({
+    hostOptions: { shutdownTimeout: config.shutdownTimeoutMs },
+    logFormat: config.logFormat,
+    ...(options.timeProvider !== undefined && { timeProvider: options.timeProvider }),
+  });
+  let activityLog: SqliteActivityLog | undefined;
+  builder.services.addSingleton(ActivityLogToken, [TimeProviderToken, LoggerFactoryToken], (time, loggers) => {
+    activityLog = new SqliteActivityLog(config.dataDir, time, loggers.createLogger('samples.ActivityLog'));
+    return activityLog;
+  });
+
+  const features = new Map<ServiceName, FeatureRoutes>();
+  if (config.services.has('cleanup')) {
+    features.set('cleanup', addCleanup(builder, config, { activity: ActivityLogToken, ...(options.cleanup !== undefined && { options: options.cleanup }) }));
+  }
+  if (config.services.has('weather')) {
+    features.set(
+      'weather',
+      addWeatherCache(builder, config, {
+        activity: ActivityLogToken,
+        ...(options.weatherClient !== undefined && { client: options.weatherClient }),
+        ...(options.weather !== undefined && { options: options.weather }),
+      }),
+    );
+  }
+  if (config.services.has('files')) {
+    features.set('files', addFileProcessing(builder, config, { activity: ActivityLogToken }));
+  }
+
+  builder.services.addHostedService(
+    HttpServerService,
+    [HealthCheckServiceToken, TimeProviderToken, LoggerFactoryToken, ActivityLogToken],
+    (healthChecks, time, loggers, activity) => {
+      const logger = loggers.createLogger('samples.Http');
+      const startedAt = time.timestamp();
+      const routes: Route[] = [];
+      const collectStatus = (): Record<string, unknown> => {
+        const services: Record<string, unknown> = { http: http.snapshot() };
+        for (const name of ['cleanup', 'weather', 'files'] as const) {
+          const feature = features.get(name);
+          services[name] = feature === undefined ? { state: 'disabled' } : safeStatus(feature);
+        }
+        return {
+          runtime: runtime.name,
+          uptimeMs: Math.round(time.elapsedSince(startedAt)),
+          dataDir: config.dataDir,
+          services,
+          activityLog: activityLog?.counts ?? null,
+        };
+      };
+      routes.push(createIndexRoute(() => routes), createStatusRoute(collectStatus), ...createHealthRoutes(healthChecks));
+      for (const feature of features.values()) routes.push(...feature.routes);
+      const http: HttpServerService = new HttpServerService({
+        port: config.port,
+        routes,
+        time,
+        logger,
+        ...(options.httpDrainTimeoutMs !== undefined && { drainTimeoutMs: options.httpDrainTimeoutMs }),
+        onListening: (url) => {
+          const running = [...features.keys()].join(', ') || 'no samples';
+          logger.info(`Running ${running} on ${runtime.name}; data in ${config.dataDir}; Ctrl+C stops`);
+          // POST routes take a multipart file (the only one is the upload).
+          const examples = routes.map((route) => (route.method === 'GET' ? `curl ${url}${route.path}` : `curl -F file=@package.json ${url}${route.path}`));
+          logger.info(`Try: ${examples.join('  |  ')}`);
+          activity.write('host', `listening on ${url} with ${running}`);
+        },
+      });
+      return http;
+    },
+  );
+  return builder;
+}
+
+/** A feature's status, or the error it threw: GET /status must answer whatever one feature does. */
+function safeStatus(feature: FeatureRoutes): Record<string, unknown> {
+  try {
+    return feature.status?.() ?? {};
+  } catch (error) {
+    return { state: 'unknown', error: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,49 @@
+import {
+  HealthCheckTags,
+  LoggerFactoryToken,
+  ServiceScopeFactory,
+  TimeProviderToken,
+  type HostApplicationBuilder,
+  type Token,
+} from '@hostkit/core';
+import type { AppConfig } from '../config/app-config.ts';
+import type { ActivityLog } from '../database/activity-log.ts';
+import type { FeatureRoutes } from '../http/route.ts';
+import { CleanupService, type CleanupServiceOptions } from './cleanup-service.ts';
+import { LogCleanupUnitOfWork, LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
+
+/** What {@link addCleanup} needs from the rest of the application. */
+export interface CleanupDependencies {
+  readonly activity: Token<ActivityLog>;
+  /** Batch size and pause overrides, for tests. */
+  readonly options?: Partial<Pick<CleanupServiceOptions, 'batchSize' | 'batchPauseMs'>>;
+}
+
+/**
+ * Registers the cleanup sample: the scoped {@link LogCleanupUnitOfWork}, the {@link CleanupService}
+ * hosted service and its `cleanup` health check. It serves no route of its own; its counters show
+ * in GET /status.
+ */
+export function addCleanup(builder: HostApplicationBuilder, config: AppConfig, deps: CleanupDependencies): FeatureRoutes {
+  let service: CleanupService | undefined;
+  builder.services.addScoped(LogCleanupUnitOfWorkToken, () => new LogCleanupUnitOfWork(config.dataDir));
+  builder.services.addHostedService(
+    CleanupService,
+    [ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity],
+    (scopes, time, loggers, activity) => {
+      service = new CleanupService(scopes, time, loggers.createLogger('samples.Cleanup'), activity, {
+        intervalMs: config.cleanupIntervalMs,
+        retentionDays: config.logRetentionDays,
+        ...deps.options,
+      });
+      return service;
+    },
+  );
+  builder.healthChecks.add({
+    name: 'cleanup',
+    // Degraded at worst: a failed cleanup is worth seeing, not worth a restart or losing traffic.
+    check: () => service?.health() ?? { status: 'healthy', description: 'Not started yet' },
+    tags: [HealthCheckTags.live, HealthCheckTags.ready],
+  });
+  return { routes: [], status: () => service?.snapshot() ?? { state: 'idle' } };
+}

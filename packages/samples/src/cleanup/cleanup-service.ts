@@ -1,0 +1,190 @@
+import {
+  BackgroundService,
+  PeriodicTimer,
+  type HealthCheckResult,
+  type Logger,
+  type ServiceScopeFactory,
+  type TimeProvider,
+} from '@hostkit/core';
+import type { ActivityLog } from '../database/activity-log.ts';
+import { LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
+
+const DAY_MS = 86_400_000;
+
+/** Options of {@link CleanupService}. */
+export interface CleanupServiceOptions {
+  /** Ms between runs (CLEANUP_INTERVAL_MS). */
+  readonly intervalMs: number;
+  /** Rows older than this many days are deleted (LOG_RETENTION_DAYS). */
+  readonly retentionDays: number;
+  /** Rows deleted per transaction. @default 1000 */
+  readonly batchSize?: number;
+  /**
+   * Ms between two batches, on the TimeProvider: lets other writers in, and is where a stop
+   * interrupts a run. @default 5
+   */
+  readonly batchPauseMs?: number;
+}
+
+/** What one run did. */
+export interface CleanupRun {
+  /** Wall-clock start, epoch ms. */
+  readonly startedAt: number;
+  /** Rows older than this (epoch ms) were deleted. */
+  readonly cutoff: number;
+  readonly deleted: number;
+  /** Transactions committed. */
+  readonly batches: number;
+  readonly durationMs: number;
+  /** The host stopped the run between two batches; the rest is left for the next start. */
+  readonly interrupted: boolean;
+}
+
+/**
+ * Deletes the `logs` rows older than the retention: once at start, then on every tick of a
+ * PeriodicTimer. The port of the seed's `TCleanupService`, without its bugs:
+ *
+ * - the seed slept an hour with `Sleep(60 * 60 * 1000)`, deaf to cancellation, so a stop waited up
+ *   to an hour; here the wait is `timer.waitForNextTick(stopping)`, which a stop ends at once;
+ * - the seed's `StopAsync` set a flag and returned without waiting for the loop; here
+ *   `BackgroundService.stop` aborts `stopping` and waits for `execute` to return;
+ * - the seed's `Sleep` after the work made the period drift by the run time; the PeriodicTimer is
+ *   fixed-rate.
+ *
+ * Each run is one DI scope: the scoped {@link LogCleanupUnitOfWork} opens its own connection and
+ * the scope's end closes it. Rows go in batches of `batchSize`, each in its own transaction; a
+ * stop is honoured between two batches (never inside one), and the rows left go next time.
+ * A failed run is logged, reported as degraded health, and retried at the next tick.
+ */
+export class CleanupService extends BackgroundService {
+  readonly #scopes: ServiceScopeFactory;
+  readonly #time: TimeProvider;
+  readonly #logger: Logger;
+  readonly #activity: ActivityLog;
+  readonly #intervalMs: number;
+  readonly #retentionMs: number;
+  readonly #batchSize: number;
+  readonly #batchPauseMs: number;
+  #runs = 0;
+  #totalDeleted = 0;
+  #running = false;
+  #lastRun: CleanupRun | undefined = undefined;
+  #lastError: { readonly at: number; readonly message: string } | undefined = undefined;
+
+  constructor(scopes: ServiceScopeFactory, time: TimeProvider, logger: Logger, activity: ActivityLog, options: CleanupServiceOptions) {
+    super();
+    this.#scopes = scopes;
+    this.#time = time;
+    this.#logger = logger;
+    this.#activity = activity;
+    this.#intervalMs = options.intervalMs;
+    this.#retentionMs = options.retentionDays * DAY_MS;
+    this.#batchSize = options.batchSize ?? 1_000;
+    this.#batchPauseMs = options.batchPauseMs ?? 5;
+  }
+
+  protected override async execute(stopping: AbortSignal): Promise<void> {
+    // Created before the first run, so that runs stay on a fixed rate from start.
+    using timer = new PeriodicTimer(this.#intervalMs, { timeProvider: this.#time });
+    this.#logger.info(
+      `Cleanup: deleting logs rows older than ${this.#retentionMs / DAY_MS} days now, then every ${formatMs(this.#intervalMs)}`,
+    );
+    await this.#runOnce(stopping);
+    // A stop rejects the wait with the stop's reason at once: a clean stop for BackgroundService.
+    try {
+      while (!stopping.aborted && (await timer.waitForNextTick(stopping))) {
+        await this.#runOnce(stopping);
+      }
+    } finally {
+      this.#logger.info(`Cleanup: stopped after ${this.#runs} run${this.#runs === 1 ? '' : 's'}`);
+    }
+  }
+
+  /** Counters for GET /status. */
+  snapshot(): Record<string, unknown> {
+    return {
+      state: this.status,
+      running: this.#running,
+      intervalMs: this.#intervalMs,
+      retentionDays: this.#retentionMs / DAY_MS,
+      runs: this.#runs,
+      processed: this.#totalDeleted,
+      deletedTotal: this.#totalDeleted,
+      failed: this.#lastError === undefined ? 0 : 1,
+      lastRun:
+        this.#lastRun === undefined
+          ? null
+          : {
+              ...this.#lastRun,
+              startedAt: new Date(this.#lastRun.startedAt).toISOString(),
+              cutoff: new Date(this.#lastRun.cutoff).toISOString(),
+              durationMs: Math.round(this.#lastRun.durationMs),
+            },
+      lastError: this.#lastError === undefined ? null : { ...this.#lastError, at: new Date(this.#lastError.at).toISOString() },
+    };
+  }
+
+  /** The `cleanup` health check: degraded while the last run failed. */
+  health(): HealthCheckResult {
+    if (this.#lastError !== undefined) {
+      return { status: 'degraded', description: `The last cleanup failed: ${this.#lastError.message}` };
+    }
+    return {
+      status: 'healthy',
+      description: this.#lastRun === undefined ? 'No cleanup has run yet' : `The last cleanup deleted ${this.#lastRun.deleted} rows`,
+    };
+  }
+
+  async #runOnce(stopping: AbortSignal): Promise<void> {
+    const startedAt = this.#time.now();
+    const started = this.#time.timestamp();
+    const cutoff = startedAt - this.#retentionMs;
+    let deleted = 0;
+    let batches = 0;
+    let interrupted = false;
+    this.#running = true;
+    try {
+      await using scope = this.#scopes.createScope();
+      const unit = scope.get(LogCleanupUnitOfWorkToken);
+      for (;;) {
+        const count = unit.deleteBatch(cutoff, this.#batchSize);
+        batches++;
+        deleted += count;
+        this.#totalDeleted += count;
+        if (count < this.#batchSize) break;
+        try {
+          await this.#time.delay(this.#batchPauseMs, stopping);
+        } catch (error) {
+          if (!stopping.aborted) throw error;
+          interrupted = true;
+          break;
+        }
+      }
+      this.#lastRun = { startedAt, cutoff, deleted, batches, durationMs: this.#time.elapsedSince(started), interrupted };
+      this.#lastError = undefined;
+      const what = `deleted ${deleted} logs rows older than ${new Date(cutoff).toISOString()} in ${batches} batch${batches === 1 ? '' : 'es'}`;
+      if (interrupted) {
+        this.#logger.info(`Cleanup: stopped between batches after it ${what}; the rest goes next run`, { deleted, batches });
+      } else {
+        this.#logger.info(`Cleanup: ${what}`, { deleted, batches, durationMs: Math.round(this.#lastRun.durationMs) });
+      }
+      this.#activity.write('cleanup', what);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.#lastError = { at: this.#time.now(), message };
+      this.#logger.error(`Cleanup failed after deleting ${deleted} rows; retrying at the next tick`, { error });
+      this.#activity.write('cleanup', `failed: ${message}`);
+    } finally {
+      this.#runs++;
+      this.#running = false;
+    }
+  }
+}
+
+/** `3600000` → `1 h`, `90000` → `90 s`, `250` → `250 ms`: for log lines people read. */
+export function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms % 1_000 === 0) return `${ms / 1_000} s`;
+  return `${ms} ms`;
+}

@@ -1,0 +1,42 @@
+/** The features the samples host can run; `services` picks a subset (all by default). */
+export type ServiceName = 'cleanup' | 'weather' | 'files';
+
+/** Every feature, in the order they are registered. */
+export const ALL_SERVICES: readonly ServiceName[] = ['cleanup', 'weather', 'files'];
+
+/**
+ * The validated configuration of the samples program, read once at start from environment
+ * variables and command-line flags (flags win). Every field is already checked: features can use
+ * the values as they are.
+ */
+export interface AppConfig {
+  /** PORT / --port: TCP port on 127.0.0.1; 0 picks a free one. @default 8080 */
+  readonly port: number;
+  /** DATA_DIR / --data-dir: absolute; holds app.db, inbox/, outbox/, failed/. @default `<cwd>/.hostkit-data` */
+  readonly dataDir: string;
+  /** WEATHER_API_URL / --weather-api-url: Open-Meteo compatible base URL; unset = the in-process stub. */
+  readonly weatherApiUrl?: string;
+  /** WEATHER_LATITUDE / --weather-latitude: -90..90. @default 52.52 (Berlin) */
+  readonly weatherLatitude: number;
+  /** WEATHER_LONGITUDE / --weather-longitude: -180..180. @default 13.41 (Berlin) */
+  readonly weatherLongitude: number;
+  /** WEATHER_REFRESH_MS / --weather-refresh-ms. @default 60000 */
+  readonly weatherRefreshMs: number;
+  /** CLEANUP_INTERVAL_MS / --cleanup-interval-ms. @default 3600000 */
+  readonly cleanupIntervalMs: number;
+  /** LOG_RETENTION_DAYS / --log-retention-days: rows older than this are deleted. @default 30 */
+  readonly logRetentionDays: number;
+  /** CHANNEL_CAPACITY / --channel-capacity: bounded file channel capacity. @default 100 */
+  readonly channelCapacity: number;
+  /** UPLOAD_MAX_BYTES / --upload-max-bytes. @default 10485760 (10 MiB) */
+  readonly uploadMaxBytes: number;
+  /** SHUTDOWN_TIMEOUT_MS / --shutdown-timeout-ms: HostOptions.shutdownTimeout. @default 30000 */
+  readonly shutdownTimeoutMs: number;
+  /** SERVICES / --services: comma-separated subset of cleanup,weather,files. @default all */
+  readonly services: ReadonlySet<ServiceName>;
+  /** LOG_FORMAT / --log-format: text, json, or auto (text on a terminal, JSON otherwise). @default 'text' */
+  readonly logFormat: LogFormatSetting;
+}
+
+/** How the console log is written: `auto` is text on a terminal, JSON lines otherwise. */
+export type LogFormatSetting = 'auto' | 'text' | 'json';

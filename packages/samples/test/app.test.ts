@@ -1,0 +1,69 @@
+import { type HostApplicationBuilderOptions } from '@hostkit/core';
+import { ManualTimeProvider } from '@hostkit/core/testing';
+import { describe, expect, it } from 'vitest';
+import { createApp, type AppRuntime } from '../src/app.ts';
+import type { ServiceName } from '../src/config/app-config.ts';
+import { HttpServerService } from '../src/http/http-server-service.ts';
+import { createTestBuilder, readLogs, tempDir, testConfig } from './helpers.ts';
+
+function testRuntime(time: ManualTimeProvider): AppRuntime {
+  return {
+    name: 'test',
+    createHostBuilder: (options: HostApplicationBuilderOptions) => {
+      const { builder } = createTestBuilder(options.timeProvider ?? time);
+      Object.assign(builder.options, options.hostOptions);
+      return builder;
+    },
+  };
+}
+
+describe('createApp', () => {
+  it('registers every sample, the stub server before the weather cache and the HTTP server last', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider();
+    const builder = createApp(testConfig(dir.path, { shutdownTimeoutMs: 1_234 }), testRuntime(time), { timeProvider: time });
+    const names = builder.services.hostedServices.map((descriptor) => descriptor.name);
+    expect(names[0]).toBe('CleanupService');
+    expect(names.indexOf('WeatherStubServer')).toBeLessThan(names.indexOf('WeatherCacheService'));
+    expect(names.at(-1)).toBe('HttpServerService');
+    expect(names.length).toBeGreaterThan(4);
+    expect(builder.options.shutdownTimeout).toBe(1_234);
+  });
+
+  it.each<[ServiceName, string, string]>([
+    ['cleanup', 'CleanupService', 'WeatherCacheService'],
+    ['weather', 'WeatherCacheService', 'CleanupService'],
+  ])('runs only %s when the configuration says so', async (service, present, absent) => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider();
+    const builder = createApp(testConfig(dir.path, { services: new Set([service]) }), testRuntime(time), { timeProvider: time });
+    const names = builder.services.hostedServices.map((descriptor) => descriptor.name);
+    expect(names).toContain(present);
+    expect(names).not.toContain(absent);
+    expect(names.at(-1)).toBe('HttpServerService');
+  });
+
+  it('serves /status with every service, disabled ones included, and writes its activity to the logs table', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider();
+    const host = createApp(testConfig(dir.path, { services: new Set(['cleanup']) }), testRuntime(time), { timeProvider: time }).build();
+    await host.start();
+    try {
+      const url = host.services.get(HttpServerService).url ?? '';
+      const status = (await (await fetch(`${url}/status`)).json()) as { runtime: string; services: Record<string, { state: string }> };
+      expect(status.runtime).toBe('test');
+      expect(status.services['http']?.state).toBe('listening');
+      expect(status.services['cleanup']?.state).toBe('running');
+      expect(status.services['weather']).toEqual({ state: 'disabled' });
+      expect(status.services['files']).toEqual({ state: 'disabled' });
+      const index = (await (await fetch(`${url}/`)).json()) as { endpoints: string[] };
+      expect(index.endpoints).toEqual(['GET /', 'GET /status', 'GET /healthz', 'GET /readyz']);
+    } finally {
+      await host.stop();
+      await host.dispose();
+    }
+    const messages = readLogs(dir.path).map((row) => row.message);
+    expect(messages.some((message) => message.startsWith('[host] listening on http://127.0.0.1:'))).toBe(true);
+    expect(messages.some((message) => message.startsWith('[cleanup] deleted 0 logs rows'))).toBe(true);
+  });
+});

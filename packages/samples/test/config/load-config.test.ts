@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/config-error.ts';
+import { loadConfig, type LoadConfigResult } from '../../src/config/load-config.ts';
+
+const cwd = resolve('/tmp/hostkit-config-test');
+
+function configOf(result: LoadConfigResult): Extract<LoadConfigResult, { kind: 'run' }>['config'] {
+  if (result.kind !== 'run') throw new Error(`expected a configuration, got ${result.kind}`);
+  return result.config;
+}
+
+function problemsOf(args: readonly string[], env: Record<string, string> = {}): readonly string[] {
+  try {
+    loadConfig(args, env, cwd);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('returns the documented defaults when nothing is set', () => {
+    const config = configOf(loadConfig([], {}, cwd));
+    expect(config).toEqual({
+      port: 8080,
+      dataDir: join(cwd, '.hostkit-data'),
+      weatherLatitude: 52.52,
+      weatherLongitude: 13.41,
+      weatherRefreshMs: 60_000,
+      cleanupIntervalMs: 3_600_000,
+      logRetentionDays: 30,
+      channelCapacity: 100,
+      uploadMaxBytes: 10_485_760,
+      shutdownTimeoutMs: 30_000,
+      services: new Set(['cleanup', 'weather', 'files']),
+      logFormat: 'text',
+    });
+    expect('weatherApiUrl' in config).toBe(false);
+  });
+
+  it('reads every environment variable', () => {
+    const config = configOf(
+      loadConfig(
+        [],
+        {
+          PORT: '0',
+          DATA_DIR: 'data',
+          WEATHER_API_URL: 'https://api.open-meteo.com/',
+          WEATHER_LATITUDE: '-33.87',
+          WEATHER_LONGITUDE: '151.21',
+          WEATHER_REFRESH_MS: '500',
+          CLEANUP_INTERVAL_MS: '250',
+          LOG_RETENTION_DAYS: '7',
+          CHANNEL_CAPACITY: '5',
+          UPLOAD_MAX_BYTES: '1024',
+          SHUTDOWN_TIMEOUT_MS: '1000',
+          SERVICES: 'weather,cleanup',
+          LOG_FORMAT: 'json',
+        },
+        cwd,
+      ),
+    );
+    expect(config).toEqual({
+      port: 0,
+      dataDir: join(cwd, 'data'),
+      weatherApiUrl: 'https://api.open-meteo.com',
+      weatherLatitude: -33.87,
+      weatherLongitude: 151.21,
+      weatherRefreshMs: 500,
+      cleanupIntervalMs: 250,
+      logRetentionDays: 7,
+      channelCapacity: 5,
+      uploadMaxBytes: 1024,
+      shutdownTimeoutMs: 1000,
+      services: new Set(['cleanup', 'weather']),
+      logFormat: 'json',
+    });
+  });
+
+  it('accepts "--flag value" and "--flag=value", and a flag wins over its variable', () => {
+    const config = configOf(loadConfig(['--port', '9090', '--data-dir=/srv/data', '--services=files'], { PORT: '1234', DATA_DIR: 'x' }, cwd));
+    expect(config.port).toBe(9090);
+    expect(config.dataDir).toBe('/srv/data');
+    expect([...config.services]).toEqual(['files']);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(configOf(loadConfig([], { PORT: '', WEATHER_API_URL: '' }, cwd)).port).toBe(8080);
+  });
+
+  it('returns the usage text for --help, listing every variable and flag', () => {
+    const result = loadConfig(['--port', 'nope', '--help'], {}, cwd);
+    expect(result.kind).toBe('help');
+    const text = result.kind === 'help' ? result.text : '';
+    for (const name of ['PORT', '--port', 'DATA_DIR', '--data-dir', 'WEATHER_API_URL', 'SHUTDOWN_TIMEOUT_MS', '--services']) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it.each([
+    ['PORT', 'abc', 'an integer from 0 to 65535'],
+    ['PORT', '65536', 'an integer from 0 to 65535'],
+    ['PORT', '-1', 'an integer from 0 to 65535'],
+    ['PORT', '80.5', 'an integer from 0 to 65535'],
+    ['WEATHER_API_URL', 'ftp://example.com', 'an absolute http: or https: URL'],
+    ['WEATHER_API_URL', 'not a url', 'an absolute http: or https: URL'],
+    ['WEATHER_API_URL', 'https://example.com/?apikey=secret', 'without query'],
+    ['WEATHER_LATITUDE', '91', 'a decimal number from -90 to 90'],
+    ['WEATHER_LATITUDE', 'north', 'a decimal number from -90 to 90'],
+    ['WEATHER_LONGITUDE', '-180.5', 'a decimal number from -180 to 180'],
+    ['WEATHER_REFRESH_MS', '0', 'an integer from 50 to 2147483647'],
+    ['WEATHER_REFRESH_MS', '1e3', 'an integer from 50 to 2147483647'],
+    ['CLEANUP_INTERVAL_MS', '1h', 'an integer from 10 to 2147483647'],
+    ['CLEANUP_INTERVAL_MS', '99999999999', 'an integer from 10 to 2147483647'],
+    ['LOG_RETENTION_DAYS', '0', 'an integer from 1 to 36500'],
+    ['CHANNEL_CAPACITY', '0', 'an integer from 1 to 1000000'],
+    ['UPLOAD_MAX_BYTES', '10MiB', 'an integer number of bytes >= 1'],
+    ['SHUTDOWN_TIMEOUT_MS', '-5', 'an integer from 0 to 2147483647'],
+    ['SERVICES', 'cleanup,email', 'a comma-separated list of cleanup, weather, files'],
+    ['LOG_FORMAT', 'xml', 'one of auto, text, json'],
+  ])('names %s, the bad value %j and what was expected', (variable, value, expected) => {
+    const [problem, ...others] = problemsOf([], { [variable]: value });
+    expect(others).toEqual([]);
+    expect(problem).toContain(variable);
+    expect(problem).toContain(JSON.stringify(value));
+    expect(problem).toContain(expected);
+  });
+
+  it('names the flag too when the bad value came from one', () => {
+    expect(problemsOf(['--port=http'])).toEqual(['PORT (given as --port) must be an integer from 0 to 65535; got "http"']);
+  });
+
+  it('reports every bad value at once, not only the first', () => {
+    const problems = problemsOf(['--cleanup-interval-ms', 'soon'], { PORT: 'x', LOG_RETENTION_DAYS: 'forever' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/PORT[\s\S]*CLEANUP_INTERVAL_MS[\s\S]*LOG_RETENTION_DAYS/);
+  });
+
+  it('rejects unknown flags, flags without a value and stray arguments', () => {
+    expect(problemsOf(['--prot', '80'])[0]).toMatch(/^Unknown flag --prot: expected one of --port, --data-dir/);
+    expect(problemsOf(['--port'])[0]).toMatch(/^--port needs a value/);
+    expect(problemsOf(['--port', '--data-dir', 'x'])[0]).toMatch(/^--port needs a value/);
+    expect(problemsOf(['8080'])[0]).toMatch(/^Unexpected argument "8080"/);
+  });
+
+  it('rejects a DATA_DIR that is a file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostkit-config-'));
+    try {
+      const file = join(dir, 'not-a-dir');
+      writeFileSync(file, '');
+      const [problem] = problemsOf([], { DATA_DIR: file });
+      expect(problem).toContain('DATA_DIR');
+      expect(problem).toContain(file);
+      expect(problem).toContain('a directory');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the canonical service order whatever order SERVICES lists them in', () => {
+    expect([...configOf(loadConfig([], { SERVICES: 'files, cleanup' }, cwd)).services]).toEqual(['cleanup', 'files']);
+    expect([...configOf(loadConfig([], { SERVICES: 'all' }, cwd)).services]).toEqual(['cleanup', 'weather', 'files']);
+  });
+});

@@ -1,0 +1,269 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Channel, createBoundedChannel, type FileWorkItem } from '@hostkit/core';
+import { ManualTimeProvider } from '@hostkit/core/testing';
+import { describe, expect, it } from 'vitest';
+import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
+import { FileStore } from '../../src/file-processing/file-store.ts';
+import { createUploadRoute } from '../../src/file-processing/upload-route.ts';
+import { tempDir } from '../helpers.ts';
+import { MemoryActivityLog, multipart, names, post, serveRoute, waitUntil } from './support.ts';
+
+const MAX_BYTES = 64 * 1024;
+
+/** The route over a real DATA_DIR and a real server, with a channel nobody reads (the test does). */
+async function createFixture(dataDir: string, options: { capacity?: number; maxBytes?: number } = {}) {
+  const time = new ManualTimeProvider();
+  const store = new FileStore({ dataDir });
+  await store.prepare();
+  const channel: Channel<FileWorkItem> = createBoundedChannel<FileWorkItem>(options.capacity ?? 10);
+  const counters = new FileProcessingCounters();
+  const activity = new MemoryActivityLog();
+  const route = createUploadRoute({
+    store,
+    writer: channel.writer,
+    counters,
+    timeProvider: time,
+    maxBytes: options.maxBytes ?? MAX_BYTES,
+    activityLog: () => activity,
+  });
+  const server = await serveRoute(route);
+  return { time, store, channel, counters, activity, server, url: server.url };
+}
+
+const uploadsAndInbox = async (store: FileStore): Promise<string[]> => [...(await names(store.uploads)), ...(await names(store.inbox))];
+
+describe('POST /upload', { timeout: 30_000 }, () => {
+  describe('202', () => {
+    it('stores the file under a generated name in DATA_DIR, owner-only, and queues it when the channel has room', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([
+        { name: 'comment', content: 'ignored field' },
+        { name: 'file', filename: 'report.csv', content: 'a,b\n1,2\n' },
+      ]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+
+      expect(response.status).toBe(202);
+      const reply = response.json();
+      expect(reply).toMatchObject({ originalName: 'report.csv', bytes: 8 });
+      expect(reply['name']).toBe(`${String(reply['id'])}--report.csv`);
+      expect(reply['result']).toBe(`outbox/${String(reply['name'])}.result.json`);
+      const item = f.channel.reader.tryRead();
+      expect(item.ok && item.value.path).toBe(join(f.store.uploads, String(reply['name'])));
+      const path = join(f.store.uploads, String(reply['name']));
+      expect(await readFile(path, 'utf8')).toBe('a,b\n1,2\n');
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect(await names(f.store.uploads)).toEqual([reply['name']]);
+      expect(f.counters.uploadsAccepted).toBe(1);
+      expect(f.activity.rows).toEqual([{ source: 'files', message: `upload accepted ${String(reply['name'])} (8 bytes)` }]);
+    });
+
+    it('keeps a hostile client file name only as a sanitised suffix inside uploads/', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: '../../../etc/.passwd', content: 'x' }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(202);
+      expect(response.json()['originalName']).toBe('passwd');
+      expect(await names(f.store.uploads)).toEqual([response.json()['name']]);
+      expect(await names(dir.path)).toEqual(['failed', 'inbox', 'outbox', 'uploads']);
+    });
+
+    it('accepts a file of exactly UPLOAD_MAX_BYTES streamed without Content-Length', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: 'max.bin', content: new Uint8Array(MAX_BYTES).fill(7) }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body, chunked: true });
+      expect(response.status).toBe(202);
+      expect(response.json()['bytes']).toBe(MAX_BYTES);
+    });
+  });
+
+  describe('413', () => {
+    it('refuses a file past UPLOAD_MAX_BYTES and removes the partial file when the body is streamed', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: 'big.bin', content: new Uint8Array(MAX_BYTES + 1) }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body, chunked: true });
+      expect(response.status).toBe(413);
+      expect(response.json()).toMatchObject({ error: 'too_large', maxBytes: MAX_BYTES });
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+      expect(f.channel.reader.count).toBe(0);
+      expect(f.counters.uploadsTooLarge).toBe(1);
+    });
+
+    it('answers before the client has finished sending, and writes no more than the limit, when a huge body streams in', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const head = multipart([{ name: 'file', filename: 'huge.bin', content: '' }], { closing: false }).body.subarray(0, -2);
+      const chunk = Buffer.alloc(16 * 1024);
+      const total = 512 * 1024 * 1024;
+      let sent = 0;
+      const response = await post(f.url, {
+        headers: { 'content-type': multipart([]).contentType },
+        body: () => {
+          if (sent === 0) {
+            sent = 1;
+            return head;
+          }
+          if (sent >= total) return undefined;
+          sent += chunk.length;
+          return chunk;
+        },
+      }).catch((error: unknown) => ({ status: 0, error }));
+      // The server stops reading: the client never gets to send the 512 MiB.
+      expect(sent).toBeLessThan(64 * 1024 * 1024);
+      // Depending on timing the client sees the 413, or the reset that ends an over-long discard.
+      expect([413, 0]).toContain(response.status);
+      await waitUntil(async () => (await uploadsAndInbox(f.store)).length === 0, 'the partial file is removed');
+      expect(f.counters.uploadsTooLarge).toBe(1);
+    });
+
+    it('refuses at once, without reading the body, when the declared Content-Length is far past the limit', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: 'big.bin', content: new Uint8Array(MAX_BYTES * 3) }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(413);
+      expect(response.headers['connection']).toBe('close');
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+    });
+  });
+
+  describe('400', () => {
+    it.each([
+      ['a JSON body', 'application/json', Buffer.from('{"file":"x"}')],
+      ['no Content-Type', undefined, Buffer.from('raw')],
+      ['a urlencoded form', 'application/x-www-form-urlencoded', Buffer.from('file=x')],
+      ['multipart without a boundary', 'multipart/form-data', Buffer.from('--x\r\n')],
+    ])('refuses %s', async (_label, contentType, body) => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const response = await post(f.url, { headers: contentType === undefined ? {} : { 'content-type': contentType }, body });
+      expect(response.status).toBe(400);
+      expect(response.json()['error']).toBe('invalid_upload');
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+      expect(f.counters.uploadsInvalid).toBe(1);
+    });
+
+    it('refuses a form with fields but no file part', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'comment', content: 'where is the file?' }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(400);
+      expect(String(response.json()['message'])).toMatch(/Expected a file part/);
+    });
+
+    it('refuses a body truncated before the closing boundary and removes the partial file', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: 'cut.txt', content: 'x'.repeat(10_000) }], { closing: false });
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body: body.subarray(0, 5_000) });
+      expect(response.status).toBe(400);
+      expect(String(response.json()['message'])).toMatch(/closing boundary/);
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+    });
+
+    it('refuses two file parts and removes the first one’s partial file', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([
+        { name: 'file', filename: 'one.txt', content: 'one' },
+        { name: 'file', filename: 'two.txt', content: 'two' },
+      ]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(400);
+      expect(String(response.json()['message'])).toMatch(/exactly one file part/);
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+      expect(f.channel.reader.count).toBe(0);
+    });
+
+    it('refuses the empty file part a browser sends for a file input left empty', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: '', content: '' }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(400);
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+    });
+  });
+
+  describe('503', () => {
+    it('answers 503 with Retry-After and removes the file when the channel stays full for 3 seconds', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { capacity: 1 });
+      await using _server = f.server;
+      expect(f.channel.writer.tryWrite({ path: '/elsewhere/queued-first', done: () => undefined })).toBe(true);
+      const { body, contentType } = multipart([{ name: 'file', filename: 'late.txt', content: 'too late' }]);
+      const pending = post(f.url, { headers: { 'content-type': contentType }, body });
+      // Accepted on disk, waiting for room: the 3-second deadline is the only timer.
+      await waitUntil(async () => (await names(f.store.uploads)).length === 1 && f.time.pendingTimerCount === 1, 'the upload waits for room');
+      expect((await names(f.store.uploads))[0]).toMatch(/--late\.txt$/);
+      await f.time.advance(2_999);
+      expect(await names(f.store.uploads)).toHaveLength(1);
+      await f.time.advance(1);
+
+      // Seed bug: the original deleted the temporary file on timeout and sent no response.
+      const response = await pending;
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()['error']).toBe('busy');
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+      expect(f.channel.reader.count).toBe(1);
+      expect(f.counters).toMatchObject({ uploadsRejectedBusy: 1, uploadsAccepted: 0 });
+      expect(f.time.pendingTimerCount).toBe(0);
+    });
+
+    it('answers 202 when room appears before the deadline', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { capacity: 1 });
+      await using _server = f.server;
+      f.channel.writer.tryWrite({ path: '/elsewhere/queued-first', done: () => undefined });
+      const { body, contentType } = multipart([{ name: 'file', filename: 'patient.txt', content: 'waits' }]);
+      const pending = post(f.url, { headers: { 'content-type': contentType }, body });
+      await waitUntil(() => f.time.pendingTimerCount === 1, 'the upload waits for room');
+      await f.time.advance(2_000);
+      expect(f.channel.reader.tryRead().ok).toBe(true);
+      const response = await pending;
+      expect(response.status).toBe(202);
+      expect(f.time.pendingTimerCount).toBe(0);
+    });
+
+    it('answers 503 at once when the processor has stopped reading', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { capacity: 1 });
+      await using _server = f.server;
+      f.channel.reader.stop();
+      const { body, contentType } = multipart([{ name: 'file', filename: 'x.txt', content: 'x' }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()['error']).toBe('unavailable');
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+    });
+  });
+
+  it('removes the partial file when the client goes away mid-upload', async () => {
+    await using dir = await tempDir();
+    const f = await createFixture(dir.path);
+    await using _server = f.server;
+    const { body, contentType } = multipart([{ name: 'file', filename: 'gone.bin', content: new Uint8Array(MAX_BYTES / 2) }]);
+    await expect(post(f.url, { headers: { 'content-type': contentType }, body, abortAfterBytes: 10_000 })).rejects.toThrow('client went away');
+    await waitUntil(async () => (await names(f.store.uploads)).length === 0, 'the partial file is removed');
+    expect(f.channel.reader.count).toBe(0);
+    expect(f.counters.uploadsAccepted).toBe(0);
+  });
+});
