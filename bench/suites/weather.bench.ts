@@ -1,0 +1,156 @@
+/**
+ * Weather client: requests per second against a loopback `node:http` server that serves a fixed,
+ * valid Open-Meteo 7-day forecast, 16 requests in flight at a time.
+ *
+ * Every case does the same work per request: a GET of the same URL on a keep-alive connection,
+ * the whole body read, `JSON.parse`, and the client's own response checks (`readDailyForecast`,
+ * the very function the client calls), and every case's results are counted and checked so that
+ * a case that skipped work fails the run instead of looking fast. The cases:
+ * - the undici weather client, with its own Agent (argument checks, retry loop, size limit
+ *   included: they are part of what a caller pays);
+ * - the runtime's global `fetch` (Node's bundled undici, Deno's native fetch) with its default
+ *   keep-alive pool, checking the status as the client does;
+ * - undici's `request` on a plain Agent, for reading only (not judged): what the client costs
+ *   over the library call it wraps.
+ *
+ * The server runs on a worker thread, so that the measured thread does client work only; on the
+ * measured thread, the server's cost per request would be added to every case alike and compress
+ * the ratio. Its code is plain JavaScript evaluated in the worker, so the worker loads nothing of
+ * hostkit.
+ */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { Agent } from 'undici';
+import { UndiciWeatherClient } from '../../packages/adapters/src/undici/index.ts';
+import { dailyForecastPath } from '../../packages/adapters/src/undici/open-meteo-request.ts';
+import { type OpenMeteoUnits, readDailyForecast } from '../../packages/adapters/src/undici/open-meteo-response.ts';
+import { type BenchCase, atLeast, formatCount, measureInterleaved, runSuite, speedRatio } from '../lib/harness.ts';
+
+const CONCURRENCY = 16;
+const DAYS = 7;
+
+const CLIENT = 'hostkit UndiciWeatherClient.getDailyForecast';
+const FETCH = 'global fetch + JSON.parse + same checks';
+const RAW = 'undici Agent.request + JSON.parse + same checks';
+
+const location = { latitude: 52.52, longitude: 13.41 } as const;
+const units: OpenMeteoUnits = { temperature: '°C', windSpeed: 'km/h', precipitation: 'mm' };
+
+/** A 7-day forecast as Open-Meteo sends it (about 700 bytes). */
+function forecastBody(): string {
+  const day = (i: number): string => new Date(Date.UTC(2026, 10, 21 + i)).toISOString().slice(0, 10);
+  const series = <T>(f: (i: number) => T): T[] => Array.from({ length: DAYS }, (_, i) => f(i));
+  return JSON.stringify({
+    latitude: 52.52,
+    longitude: 13.419998,
+    generationtime_ms: 0.05,
+    utc_offset_seconds: 0,
+    timezone: 'GMT',
+    timezone_abbreviation: 'GMT',
+    elevation: 38,
+    daily_units: { time: 'iso8601', temperature_2m_max: '°C', temperature_2m_min: '°C', precipitation_sum: 'mm', weather_code: 'wmo code' },
+    daily: {
+      time: series(day),
+      temperature_2m_max: series((i) => 6 + i / 10),
+      temperature_2m_min: series((i) => -1 + i / 10),
+      precipitation_sum: series((i) => (i % 3) * 0.4),
+      weather_code: series((i) => [3, 61, 0][i % 3]),
+    },
+  });
+}
+
+/** The server, as CommonJS evaluated in the worker: it answers every request with the body. */
+const serverSource = `
+const { createServer } = require('node:http');
+const { parentPort, workerData } = require('node:worker_threads');
+const body = Buffer.from(workerData);
+const server = createServer((request, response) => {
+  response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  response.end(body);
+});
+server.keepAliveTimeout = 60000;
+server.on('connection', (socket) => socket.on('error', () => {}));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+`;
+
+/** Runs `items` requests with `CONCURRENCY` in flight; each returns how many days it read. */
+async function concurrently(items: number, request: () => Promise<number>): Promise<number> {
+  let next = 0;
+  let days = 0;
+  const lane = async (): Promise<void> => {
+    while (next++ < items) {
+      // Not `days += await ...`: that reads `days` before the await and loses the other lanes' counts.
+      const read = await request();
+      days += read;
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  return days;
+}
+
+function expectDays(name: string, items: number, days: number): void {
+  if (days !== items * DAYS) throw new Error(`${name}: expected ${items * DAYS} days read in ${items} requests, got ${days}`);
+}
+
+await runSuite(import.meta.url, async ({ quick }) => {
+  const server = new Worker(serverSource, { eval: true, workerData: forecastBody() });
+  const [port] = (await once(server, 'message')) as [number];
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const path = dailyForecastPath('', location, DAYS, '');
+  const url = `${baseUrl}${path}`;
+
+  const client = new UndiciWeatherClient({ baseUrl });
+  const agent = new Agent({ allowH2: false });
+
+  const viaClient = async (items: number): Promise<void> => {
+    const days = await concurrently(items, async () => (await client.getDailyForecast(location, { days: DAYS })).days.length);
+    expectDays(CLIENT, items, days);
+  };
+
+  const viaFetch = async (items: number): Promise<void> => {
+    const days = await concurrently(items, async () => {
+      const response = await fetch(url, { headers: { accept: 'application/json' } });
+      const text = await response.text();
+      if (response.status !== 200) throw new Error(`fetch: expected status 200, got ${response.status}`);
+      return readDailyForecast(JSON.parse(text), DAYS, units).days.length;
+    });
+    expectDays(FETCH, items, days);
+  };
+
+  const viaRequest = async (items: number): Promise<void> => {
+    const days = await concurrently(items, async () => {
+      const response = await agent.request({ origin: baseUrl, path, method: 'GET', headers: { accept: 'application/json' } });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`request: expected status 200, got ${response.statusCode}`);
+      return readDailyForecast(JSON.parse(text), DAYS, units).days.length;
+    });
+    expectDays(RAW, items, days);
+  };
+
+  const cases: BenchCase[] = [
+    { name: CLIENT, run: viaClient },
+    { name: FETCH, run: viaFetch },
+    { name: RAW, run: viaRequest },
+  ];
+  const items = quick ? 2_000 : 8_000;
+  try {
+    const results = await measureInterleaved(cases, {
+      items,
+      rounds: quick ? 5 : 10,
+      warmupRounds: 2,
+      label: `weather, ${formatCount(items)} requests`,
+    });
+    return {
+      cases: results,
+      ratios: [atLeast(`weather client vs fetch, ${CONCURRENCY} in flight`, speedRatio(results, CLIENT, FETCH), 2)],
+      notes: [
+        `${formatCount(items)} GETs per sample, ${CONCURRENCY} in flight, keep-alive; the server runs on a worker thread`,
+        `weather client vs bare undici request doing the same work: ${speedRatio(results, CLIENT, RAW).toFixed(2)} (what the client's checks and retry loop cost)`,
+      ],
+    };
+  } finally {
+    await client.close();
+    await agent.close();
+    await server.terminate();
+  }
+});
