@@ -14,6 +14,8 @@ export * from './health/index.ts';
 export * from './dependency-injection/index.ts';
 export * from './hosting/index.ts';
 export * from './caching/index.ts';
+export * from './coordination/index.ts';
+export * from './work-queue/index.ts';
 export * from './file-watching/index.ts';
 export * from './weather/index.ts';
 /** For adapters that fill core's ports: format bad arguments the way core's own errors do. */

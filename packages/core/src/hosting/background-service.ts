@@ -1,4 +1,10 @@
 import { createAbortError } from '../cancellation/abort-errors.ts';
+import { CancellationSource } from '../cancellation/cancellation-source.ts';
+import type { DistributedLock } from '../coordination/distributed-lock.ts';
+import { checkLeaseKey, checkPositiveMs } from '../coordination/lease-arguments.ts';
+import type { Lease } from '../coordination/lease.ts';
+import { describeValue } from '../internal/describe-value.ts';
+import { LeaseLostError } from '../coordination/lease-lost-error.ts';
 import { raceSignal } from '../cancellation/race-signal.ts';
 import { isCancellation } from '../cancellation/is-cancellation.ts';
 import { HostLogEvents } from './host-log-events.ts';
@@ -29,6 +35,39 @@ export interface BackgroundServiceOptions {
    * @default the host's logger for the service, or nullLogger outside a host
    */
   logger?: Logger | undefined;
+  /**
+   * Run `execute` on one replica at a time across the cluster: the service campaigns for a lease
+   * on `name` through `lock` and calls `execute` only while it holds it. See
+   * {@link ClusterSingletonOptions}.
+   * @default undefined: `execute` runs on every replica.
+   */
+  clusterSingleton?: ClusterSingletonOptions | undefined;
+}
+
+/**
+ * Makes a {@link BackgroundService} a cluster singleton (leader election): of all replicas running
+ * it with the same `name` on locks over the same store, only the one holding the lease runs
+ * `execute`; the others wait to take over.
+ *
+ * - The service campaigns with `lock.acquire(name, ...)` on its stopping signal, then calls
+ *   `execute` with a signal that aborts when the host stops OR the lease is lost. Read the fencing
+ *   token from {@link BackgroundService.clusterLease} and pass it to resources that can check it.
+ * - Losing the lease is not a fault: it is logged at warn, and the service campaigns again.
+ * - `execute` returning while the lease is held completes the service and releases the lease.
+ * - On stop, the lease is released once `execute` has settled, so another replica takes over
+ *   within its retry interval instead of after the lease's time-to-live. A replica that dies
+ *   without releasing is replaced once its lease expires: within `leaseTtlMs`.
+ * - The restart policy applies to real faults of `execute` (the lease is released before the backoff).
+ */
+export interface ClusterSingletonOptions {
+  /** The lock on the store the replicas share. */
+  readonly lock: DistributedLock;
+  /** The lease's name: the same on every replica of this service, and unique to it. */
+  readonly name: string;
+  /** The lease's time-to-live: how long a dead leader blocks the others, at most. @default 15000 */
+  readonly leaseTtlMs?: number | undefined;
+  /** The longest wait between two campaigns of a follower. @default leaseTtlMs / 3 */
+  readonly retryIntervalMs?: number | undefined;
 }
 
 /**
@@ -107,6 +146,8 @@ export abstract class BackgroundService implements HostedService, Disposable {
   readonly #restartPolicy: ResolvedRestartPolicy | undefined;
   readonly #timeProvider: TimeProvider | undefined;
   readonly #logger: Logger | undefined;
+  readonly #clusterSingleton: ClusterSingletonOptions | undefined;
+  #clusterLease: Lease | undefined = undefined;
   #stoppingController: AbortController | undefined = undefined;
   #executeTask: Promise<void> | undefined = undefined;
   #status: BackgroundServiceStatus = 'idle';
@@ -115,12 +156,23 @@ export abstract class BackgroundService implements HostedService, Disposable {
 
   /**
    * @throws RangeError or TypeError when `options.restartPolicy` has a bad value (see
-   * {@link RestartPolicy}).
+   * {@link RestartPolicy}), or `options.clusterSingleton` has (no lock, an empty name, a ttl
+   * that is not finite and > 0).
    */
   constructor(options: BackgroundServiceOptions = {}) {
     this.#restartPolicy = options.restartPolicy === undefined ? undefined : resolveRestartPolicy(options.restartPolicy);
     this.#timeProvider = options.timeProvider;
     this.#logger = options.logger;
+    this.#clusterSingleton = options.clusterSingleton === undefined ? undefined : checkClusterSingleton(options.clusterSingleton);
+  }
+
+  /**
+   * The lease this replica holds while it is the cluster singleton's leader (see
+   * {@link BackgroundServiceOptions.clusterSingleton}), for its fencing token; `undefined` while
+   * campaigning, and always without that option.
+   */
+  get clusterLease(): Lease | undefined {
+    return this.#clusterLease;
   }
 
   /**
@@ -223,7 +275,9 @@ export abstract class BackgroundService implements HostedService, Disposable {
       this.#setStatus('running');
       const startedAt = time.timestamp();
       try {
-        await this.execute(stopping);
+        const singleton = this.#clusterSingleton;
+        if (singleton === undefined) await this.execute(stopping);
+        else await this.#executeAsLeader(singleton, stopping, logger);
         this.#setStatus('completed');
         return;
       } catch (error) {
@@ -267,6 +321,56 @@ export abstract class BackgroundService implements HostedService, Disposable {
     }
   }
 
+  /**
+   * Runs `execute` while holding the cluster singleton's lease, in this order: campaign until the
+   * lease is acquired (or `stopping` aborts); run `execute` with a signal linked to `stopping` and
+   * to the lease; release the lease once `execute` has settled. When the lease was lost meanwhile
+   * (and the service is not stopping), `execute`'s outcome is the loss, not a fault: campaign again.
+   */
+  async #executeAsLeader(singleton: ClusterSingletonOptions, stopping: AbortSignal, logger: Logger): Promise<void> {
+    const ttlMs = singleton.leaseTtlMs ?? defaultLeaseTtlMs;
+    for (;;) {
+      const lease = await singleton.lock.acquire(
+        singleton.name,
+        { ttlMs, retryIntervalMs: singleton.retryIntervalMs },
+        stopping,
+      );
+      this.#clusterLease = lease;
+      logger.info(`Background service ${this.#displayName()} is the leader of "${singleton.name}" (fencing token ${lease.fencingToken})`, {
+        service: this.#displayName(),
+        lease: singleton.name,
+        fencingToken: lease.fencingToken,
+      });
+      const link = CancellationSource.linked([stopping, lease.signal]);
+      let outcome: unknown = undefined;
+      let failed = false;
+      try {
+        await this.execute(link.signal);
+      } catch (error) {
+        failed = true;
+        outcome = error;
+      } finally {
+        link.dispose();
+        this.#clusterLease = undefined;
+        // After execute has settled, so the next leader never overlaps with this one's work.
+        await lease.release();
+      }
+      const lost = lease.signal.reason instanceof LeaseLostError && !stopping.aborted;
+      if (lost) {
+        logger.warn(`Background service ${this.#displayName()} lost the lease "${singleton.name}"; campaigning again`, {
+          service: this.#displayName(),
+          lease: singleton.name,
+          fencingToken: lease.fencingToken,
+          error: failed ? outcome : lease.signal.reason,
+        });
+        continue;
+      }
+      // oxlint-disable-next-line typescript/only-throw-error -- execute's rejection is rethrown as is, for #run to judge.
+      if (failed) throw outcome;
+      return;
+    }
+  }
+
   #setStatus(status: BackgroundServiceStatus): void {
     if (this.#status === status) return;
     this.#status = status;
@@ -285,6 +389,22 @@ export abstract class BackgroundService implements HostedService, Disposable {
   #displayName(): string {
     return hostContexts.get(this)?.name ?? nameOf(this);
   }
+}
+
+const defaultLeaseTtlMs = 15_000;
+
+function checkClusterSingleton(options: ClusterSingletonOptions): ClusterSingletonOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected clusterSingleton to be an object with lock and name, got ${describeValue(options)}`);
+  }
+  const lock = options.lock as unknown;
+  if (typeof lock !== 'object' || lock === null || typeof (lock as DistributedLock).acquire !== 'function') {
+    throw new TypeError(`Expected clusterSingleton.lock to be a DistributedLock, got ${describeValue(lock)}`);
+  }
+  checkLeaseKey('clusterSingleton.name', options.name);
+  if (options.leaseTtlMs !== undefined) checkPositiveMs('clusterSingleton.leaseTtlMs', options.leaseTtlMs);
+  if (options.retryIntervalMs !== undefined) checkPositiveMs('clusterSingleton.retryIntervalMs', options.retryIntervalMs);
+  return { ...options };
 }
 
 function ignore(): void {

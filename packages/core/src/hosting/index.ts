@@ -22,7 +22,12 @@ export {
   type HostedService,
   type LifecycleHook,
 } from './hosted-service.ts';
-export { BackgroundService, type BackgroundServiceOptions, type BackgroundServiceStatus } from './background-service.ts';
+export {
+  BackgroundService,
+  type BackgroundServiceOptions,
+  type BackgroundServiceStatus,
+  type ClusterSingletonOptions,
+} from './background-service.ts';
 export { resolveRestartPolicy, restartDelay, type ResolvedRestartPolicy, type RestartPolicy } from './restart-policy.ts';
 export type { ApplicationLifetime, LifetimeCallback } from './application-lifetime.ts';
 export { HostApplicationLifetime, type HostApplicationLifetimeOptions } from './host-application-lifetime.ts';

@@ -1,0 +1,183 @@
+import { CancellationSource } from '../cancellation/cancellation-source.ts';
+import { isCancellation } from '../cancellation/is-cancellation.ts';
+import { describeValue } from '../internal/describe-value.ts';
+import type { Logger } from '../logging/logger.ts';
+import { nullLogger } from '../logging/null-logger.ts';
+import { systemTimeProvider } from '../time/system-time-provider.ts';
+import type { TimeProvider } from '../time/time-provider.ts';
+import type { WorkItem, WorkQueue } from './work-queue.ts';
+import { WorkItemLostError } from './work-item-lost-error.ts';
+import { WorkQueueClosedError } from './work-queue-closed-error.ts';
+import { workQueueDefaults } from './work-queue-options.ts';
+
+/** Handles one payload. Resolve when done (the item is then acked); throw to nack it. */
+export type WorkItemHandler<T> = (payload: T, item: WorkItem<T>, signal: AbortSignal) => Promise<void>;
+
+/** Options of {@link consumeWorkQueue}. */
+export interface ConsumeWorkQueueOptions {
+  /** Aborted to stop consuming: no new item is received, in-flight handlers see it and are awaited. */
+  readonly signal: AbortSignal;
+  /** How many items are handled at once (one receive loop each). @default 1 */
+  readonly concurrency?: number | undefined;
+  /**
+   * How often an item being handled is extended, in ms.
+   * @default a third of `queue.visibilityTimeoutMs` (of 30000 when the queue does not say)
+   */
+  readonly extendIntervalMs?: number | undefined;
+  /** How long to wait before receiving again after `receive` failed (the store is down), in ms. @default 1000 */
+  readonly receiveRetryMs?: number | undefined;
+  /** The clock of extensions and retries. @default systemTimeProvider */
+  readonly timeProvider?: TimeProvider | undefined;
+  /** Where failed handlers, lost items and store errors are logged. @default nullLogger */
+  readonly logger?: Logger | undefined;
+}
+
+/**
+ * Consumes `queue` until `options.signal` aborts: `concurrency` loops, each receiving an item,
+ * running `handler` on it while extending it every third of the visibility timeout, then acking
+ * it. The usual body of a background service's `execute`:
+ *
+ * ```ts
+ * protected override execute(stopping: AbortSignal): Promise<void> {
+ *   return consumeWorkQueue(this.#queue, (job, _item, signal) => convert(job, signal), { signal: stopping, concurrency: 4, logger });
+ * }
+ * ```
+ *
+ * - A handler that throws is logged at warn and its item nacked with the error as the reason (so
+ *   it is retried after the queue's backoff, and dead-lettered after `maxDeliveries`).
+ * - The handler's signal aborts when `options.signal` does, and also when the item is lost (an
+ *   extension failed with {@link WorkItemLostError}: another consumer may have it now).
+ * - A handler that ends with the cancellation of a stop is nacked without delay, so another
+ *   consumer takes the item at once rather than after its visibility timeout.
+ * - Store errors (receive, ack, nack, extend) are logged at warn, never thrown: a consumer
+ *   outlives an outage of the store. `receive` is retried after `receiveRetryMs`.
+ * - Resolves once every loop has stopped and every in-flight handler has settled; resolves at
+ *   once when the signal has already aborted. Stops too when the queue handle is closed.
+ * @throws TypeError or RangeError (as a rejection) for bad arguments.
+ */
+export async function consumeWorkQueue<T>(
+  queue: WorkQueue<T>,
+  handler: WorkItemHandler<T>,
+  options: ConsumeWorkQueueOptions,
+): Promise<void> {
+  if (typeof queue !== 'object' || queue === null || typeof queue.receive !== 'function') {
+    throw new TypeError(`Expected queue to be a WorkQueue, got ${describeValue(queue)}`);
+  }
+  if (typeof handler !== 'function') throw new TypeError(`Expected handler to be a function, got ${describeValue(handler)}`);
+  if (typeof options !== 'object' || options === null || !(options.signal instanceof AbortSignal)) {
+    throw new TypeError(`Expected options.signal to be an AbortSignal, got ${describeValue(options?.signal)}`);
+  }
+  const concurrency = options.concurrency ?? 1;
+  if (typeof concurrency !== 'number' || !Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`Expected concurrency to be an integer >= 1, got ${describeValue(concurrency)}`);
+  }
+  const extendIntervalMs = options.extendIntervalMs ?? (queue.visibilityTimeoutMs ?? workQueueDefaults.visibilityTimeoutMs) / 3;
+  checkPositive('extendIntervalMs', extendIntervalMs);
+  const receiveRetryMs = options.receiveRetryMs ?? 1_000;
+  checkPositive('receiveRetryMs', receiveRetryMs);
+  const context: ConsumerContext<T> = {
+    queue,
+    handler,
+    signal: options.signal,
+    extendIntervalMs,
+    receiveRetryMs,
+    time: options.timeProvider ?? systemTimeProvider,
+    logger: options.logger ?? nullLogger,
+  };
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < concurrency; i++) loops.push(receiveLoop(context));
+  await Promise.all(loops);
+}
+
+interface ConsumerContext<T> {
+  readonly queue: WorkQueue<T>;
+  readonly handler: WorkItemHandler<T>;
+  readonly signal: AbortSignal;
+  readonly extendIntervalMs: number;
+  readonly receiveRetryMs: number;
+  readonly time: TimeProvider;
+  readonly logger: Logger;
+}
+
+async function receiveLoop<T>(context: ConsumerContext<T>): Promise<void> {
+  const { queue, signal, logger } = context;
+  while (!signal.aborted) {
+    let item: WorkItem<T>;
+    try {
+      item = await queue.receive(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      if (error instanceof WorkQueueClosedError) return;
+      logger.warn(`Could not receive from work queue "${queue.name}"; retrying in ${context.receiveRetryMs} ms`, { error, queue: queue.name });
+      try {
+        await context.time.delay(context.receiveRetryMs, signal);
+      } catch {
+        return;
+      }
+      continue;
+    }
+    await handleItem(context, item);
+  }
+}
+
+/** Runs the handler on one item, keeping it invisible meanwhile, then acks or nacks it. Never throws. */
+async function handleItem<T>(context: ConsumerContext<T>, item: WorkItem<T>): Promise<void> {
+  const { queue, logger, signal } = context;
+  const fields = { queue: queue.name, item: item.id, deliveryCount: item.deliveryCount };
+  using source = CancellationSource.linked([signal]);
+  let lost: WorkItemLostError | undefined;
+  const onLost = (error: WorkItemLostError): void => {
+    if (lost !== undefined) return;
+    lost = error;
+    source.cancel(error);
+  };
+  const extendTimer = context.time.createTimer(
+    () => {
+      // Every outcome is handled here: a lost item cancels the handler, anything else is logged and retried next time.
+      void item.extend().catch((error: unknown) => {
+        if (error instanceof WorkItemLostError) onLost(error);
+        else logger.warn(`Could not extend work item ${item.id} of queue "${queue.name}"`, { ...fields, error });
+      });
+    },
+    context.extendIntervalMs,
+    context.extendIntervalMs,
+  );
+  try {
+    try {
+      await context.handler(item.payload, item, source.signal);
+    } catch (error) {
+      extendTimer.dispose();
+      if (lost !== undefined) {
+        logger.warn(`Work item ${item.id} of queue "${queue.name}" was lost while being handled; another consumer may have it`, { ...fields, error });
+        return;
+      }
+      const stopped = signal.aborted && isCancellation(error, signal);
+      if (!stopped) logger.warn(`Handling work item ${item.id} of queue "${queue.name}" failed; nacking it`, { ...fields, error });
+      await settle(context, item, () => item.nack(stopped ? { delayMs: 0, reason: 'the consumer stopped' } : { reason: error }), 'nack');
+      return;
+    }
+    extendTimer.dispose();
+    await settle(context, item, () => item.ack(), 'ack');
+  } finally {
+    extendTimer.dispose();
+  }
+}
+
+/** Acks or nacks, logging a failure (the item is then redelivered after its visibility timeout). */
+async function settle<T>(context: ConsumerContext<T>, item: WorkItem<T>, action: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    context.logger.warn(`Could not ${what} work item ${item.id} of queue "${context.queue.name}"; it will be delivered again`, {
+      queue: context.queue.name,
+      item: item.id,
+      error,
+    });
+  }
+}
+
+function checkPositive(what: string, value: unknown): void {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new RangeError(`Expected ${what} to be a finite number > 0, got ${describeValue(value)}`);
+  }
+}

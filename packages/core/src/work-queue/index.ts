@@ -1,0 +1,20 @@
+/**
+ * Work queues: the {@link WorkQueue} port (durable JSON entries, at-least-once delivery with
+ * visibility timeouts, nack backoff and dead letters), the option checks every implementation
+ * shares, {@link MemoryWorkQueue} (in-process), and {@link consumeWorkQueue}, the consumer loop.
+ * @module
+ */
+export type { DeadLetter, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
+export {
+  checkDelayMs,
+  checkWorkQueueOptions,
+  describeNackReason,
+  serializeWorkPayload,
+  workQueueBackoff,
+  workQueueDefaults,
+  type ResolvedWorkQueueOptions,
+} from './work-queue-options.ts';
+export { MemoryWorkQueue, type MemoryWorkQueueOptions } from './memory-work-queue.ts';
+export { consumeWorkQueue, type ConsumeWorkQueueOptions, type WorkItemHandler } from './consume-work-queue.ts';
+export { WorkItemLostError } from './work-item-lost-error.ts';
+export { WorkQueueClosedError } from './work-queue-closed-error.ts';

@@ -1,0 +1,94 @@
+/**
+ * A unit of work received from a {@link WorkQueue}: its payload and what to do once handled.
+ *
+ * Exactly one of {@link ack}, {@link nack} or nothing (the consumer died) ends a delivery:
+ * - {@link ack}: done; the entry is gone for good.
+ * - {@link nack}: failed; the entry is delivered again after a backoff, or goes to the dead-letter
+ *   list once it has been delivered `maxDeliveries` times.
+ * - neither within the visibility timeout (the process was killed, or hung): the entry is
+ *   delivered again to some consumer, and this delivery's `ack` / `nack` then fail with a
+ *   `WorkItemLostError`. {@link extend} keeps a long job's entry invisible.
+ */
+export interface WorkItem<T> {
+  /** The entry's id in its queue, the same on every delivery of the entry. */
+  readonly id: string;
+  /** The payload as enqueued (after a JSON round trip). */
+  readonly payload: T;
+  /** 1 on the first delivery, 2 on the first redelivery, and so on (nacks and expired visibility both count). */
+  readonly deliveryCount: number;
+  /** Epoch ms of the `enqueue`. */
+  readonly enqueuedAt: number;
+  /** Marks the work done: the entry is removed and never delivered again. */
+  ack(signal?: AbortSignal): Promise<void>;
+  /**
+   * Marks this delivery failed: the entry is delivered again after `delayMs` (default: the queue's
+   * backoff for this delivery count), or moved to the dead-letter list when it has reached
+   * `maxDeliveries`. `reason` is kept with a dead letter.
+   */
+  nack(options?: { readonly delayMs?: number | undefined; readonly reason?: unknown }, signal?: AbortSignal): Promise<void>;
+  /** Keeps the entry invisible to other consumers for another `visibilityTimeoutMs` (or `ms`) from now. */
+  extend(ms?: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** An entry that was delivered `maxDeliveries` times without an ack, kept for a person to look at. */
+export interface DeadLetter<T> {
+  readonly id: string;
+  readonly payload: T;
+  readonly deliveryCount: number;
+  readonly enqueuedAt: number;
+  /** Epoch ms when it was dead-lettered. */
+  readonly deadAt: number;
+  /** The last nack's reason, as text (an Error's message), or why it was dead-lettered. */
+  readonly reason: string;
+}
+
+/** Options every {@link WorkQueue} implementation takes. */
+export interface WorkQueueOptions {
+  /** How long a delivered entry stays invisible before it is delivered again, in ms. @default 30000 */
+  readonly visibilityTimeoutMs?: number | undefined;
+  /** Deliveries after which an entry that was not acked goes to the dead-letter list. @default 5 */
+  readonly maxDeliveries?: number | undefined;
+  /** Backoff of a nack without `delayMs`: `initialMs * 2^(deliveryCount - 1)`, capped at `maxMs`. @default { initialMs: 1000, maxMs: 60000 } */
+  readonly retryBackoff?: { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined } | undefined;
+}
+
+/**
+ * A durable queue of JSON payloads shared by many consumers (and, on a networked store, by many
+ * processes): the port behind the samples' file pipeline in cluster mode. `MemoryWorkQueue` is the
+ * in-process default; `RedisWorkQueue` (`@hostkit/adapters/redis`) keeps entries in a Redis
+ * Stream with a consumer group, so work survives the death of any consumer.
+ *
+ * Delivery is AT LEAST ONCE: an entry whose consumer dies after doing the work but before its ack
+ * is delivered again. Make handlers idempotent (the samples write each result under a name derived
+ * from the entry, and skip an entry whose result already exists).
+ *
+ * Order: roughly first in, first out; redeliveries and retries come out of order.
+ */
+export interface WorkQueue<T> {
+  /** The queue's name: entries are shared by every WorkQueue with this name on the same store. */
+  readonly name: string;
+  /**
+   * How long a delivered entry stays invisible, in ms, when the implementation knows it:
+   * `consumeWorkQueue` extends items every third of it.
+   */
+  readonly visibilityTimeoutMs?: number | undefined;
+  /**
+   * Adds an entry. Resolves once the store has it (durable as far as the store is).
+   * @param options.delayMs deliver no sooner than this many ms from now. @default 0
+   * @returns the entry's id.
+   * @throws TypeError when `payload` cannot be represented as JSON.
+   */
+  enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string>;
+  /**
+   * Waits for the next entry and delivers it to the caller, who must ack, nack or extend it before
+   * its visibility timeout. Rejects with `signal.reason` when `signal` aborts first (no entry is
+   * taken then).
+   */
+  receive(signal: AbortSignal): Promise<WorkItem<T>>;
+  /** The dead-letter list, oldest first, at most `limit` (default 100). */
+  deadLetters(limit?: number, signal?: AbortSignal): Promise<DeadLetter<T>[]>;
+  /** Counts, for status pages and tests: entries waiting (ready or delayed), and delivered but not yet acked. */
+  counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }>;
+  /** Releases what the queue holds locally (timers, prefetched entries are returned to the store's redelivery). */
+  close(): Promise<void>;
+}
