@@ -1,0 +1,478 @@
+import {
+  checkDelayMs,
+  checkWorkQueueOptions,
+  describeNackReason,
+  describeValue,
+  raceSignal,
+  serializeWorkPayload,
+  workQueueBackoff,
+  type ResolvedWorkQueueOptions,
+  throwIfAborted,
+  WorkItemLostError,
+  WorkQueueClosedError,
+  type DeadLetter,
+  type Logger,
+  type WorkItem,
+  type WorkQueue,
+  type WorkQueueOptions,
+} from '@hostkit/core';
+import type { RedisConnection } from './redis-connection.ts';
+import { checkKeyPrefix, checkName } from './redis-keys.ts';
+import { RedisLogEvents } from './redis-log-events.ts';
+import {
+  ackScript,
+  countsScript,
+  enqueueDelayedScript,
+  extendScript,
+  maintainScript,
+  nackScript,
+  releaseScript,
+} from './work-queue-scripts.ts';
+
+/** Options of {@link RedisWorkQueue}: the port's {@link WorkQueueOptions} and where the queue lives. */
+export interface RedisWorkQueueOptions extends WorkQueueOptions {
+  /** The connection for every command but the blocking reads (which get a duplicate of it). Its owner connects and closes it. */
+  readonly connection: RedisConnection;
+  /** The queue's name: handles with the same name (and prefix) on the same server share entries. */
+  readonly name: string;
+  /**
+   * Prepended to every key: the stream is `<prefix>{<name>}:stream`, the delayed set
+   * `...:delayed`, the dead letters `...:dead`, extended deadlines `...:deadlines`.
+   * @default 'hostkit:queue:'
+   */
+  readonly keyPrefix?: string | undefined;
+  /** The stream's consumer group. Handles in different groups each get every entry. @default 'hostkit' */
+  readonly group?: string | undefined;
+  /**
+   * Entries read from Redis at once into a local buffer that `receive` serves from: fewer round
+   * trips, much higher throughput. Buffered entries are pending for this handle (their visibility
+   * timeout runs); an entry that waited more than half of it is extended before it is handed out,
+   * and `close` gives unserved ones back to the queue.
+   * @default 16
+   */
+  readonly prefetch?: number | undefined;
+  /**
+   * The longest a waiting `receive` goes without moving due delayed entries (of any handle) into
+   * the stream. Entries enqueued or nacked with a delay through THIS handle are moved on time.
+   * @default 500
+   */
+  readonly pollIntervalMs?: number | undefined;
+  /** Receives a `warn` when the background reader fails (Redis unreachable), once per outage. @default undefined */
+  readonly logger?: Logger | undefined;
+}
+
+/** One entry read from the stream and not yet handed out or finished. */
+interface Delivery {
+  readonly streamId: string;
+  readonly id: string;
+  readonly payload: string;
+  readonly enqueuedAt: number;
+  readonly priorDeliveries: number;
+  /** The entry's delivery counter in the group when it was read: identifies this delivery. */
+  readonly counter: number;
+  /** Local ms (Date.now) when it was read. */
+  readonly readAt: number;
+}
+
+interface Waiter {
+  readonly resolve: (delivery: Delivery) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * A {@link WorkQueue} on a Redis Stream with a consumer group (Redis >= 6.2).
+ *
+ * - `enqueue` is one `XADD` (fields: id, payload JSON, enqueuedAt, priorDeliveries); with
+ *   `delayMs`, a sorted set scored by the due time on the server's clock.
+ * - `receive` serves from a local buffer filled by one background reader per handle:
+ *   `XREADGROUP ... COUNT prefetch BLOCK` on a dedicated connection (a blocking read holds its
+ *   connection), with short blocks so that closing is prompt. Before reading it runs one script
+ *   that moves due delayed entries into the stream and, every visibilityTimeout/4, claims entries
+ *   whose delivery expired (a consumer that died or hung): delivery is AT LEAST ONCE.
+ * - `ack` / `nack` / `extend` are one script each, atomic on the server; acks issued in the same
+ *   tick go out as one pipeline. They check that the delivery is still this handle's (same
+ *   consumer, same delivery counter), else reject with `WorkItemLostError`.
+ * - Entries delivered `maxDeliveries` times go to a dead-letter list (JSON, with the reason) in
+ *   the same script that removes them from the stream.
+ *
+ * Durability: entries survive a Redis restart only if Redis persists them: AOF (`appendonly yes`,
+ * `appendfsync everysec` loses at most about a second of enqueues, `always` none). After a
+ * restart the connections reconnect by themselves and readers resume (the consumer group is
+ * re-created if it was lost); an entry in flight during the restart is redelivered after its
+ * visibility timeout, and an ack that failed during the outage rejects with the connection error.
+ *
+ * Counts: `inFlight` includes entries other handles have prefetched but not yet handed out.
+ */
+export class RedisWorkQueue<T> implements WorkQueue<T> {
+  readonly name: string;
+  readonly #connection: RedisConnection;
+  readonly #keys: readonly string[];
+  readonly #group: string;
+  readonly #consumer: string;
+  readonly #options: ResolvedWorkQueueOptions;
+  readonly #visibilityMs: number;
+  readonly #maxDeliveries: number;
+  readonly #prefetch: number;
+  readonly #pollMs: number;
+  readonly #claimIntervalMs: number;
+  readonly #logger: Logger | undefined;
+
+  #reader: RedisConnection | undefined;
+  #readerClientId: number | undefined;
+  #groupReady = false;
+  readonly #buffer: Delivery[] = [];
+  readonly #waiters: Waiter[] = [];
+  #loop: Promise<void> | undefined;
+  #nextMaintainAt = 0;
+  #nextClaimAt = 0;
+  #readFailing = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #wakeSleep: (() => void) | undefined;
+
+  constructor(options: RedisWorkQueueOptions) {
+    if (typeof options !== 'object' || options === null || options.connection === undefined) {
+      throw new TypeError(`Expected options to be an object with a connection and a name, got ${describeValue(options)}`);
+    }
+    this.name = checkName('name', options.name);
+    this.#connection = options.connection;
+    const prefix = checkKeyPrefix(options.keyPrefix, 'hostkit:queue:');
+    const base = `${prefix}{${this.name}}`;
+    this.#keys = [`${base}:stream`, `${base}:delayed`, `${base}:dead`, `${base}:deadlines`];
+    this.#group = options.group === undefined ? 'hostkit' : checkName('group', options.group);
+    this.#consumer = `consumer-${crypto.randomUUID()}`;
+    this.#options = checkWorkQueueOptions(options);
+    // XPENDING's IDLE and XCLAIM's IDLE take whole ms.
+    this.#visibilityMs = Math.ceil(this.#options.visibilityTimeoutMs);
+    this.#maxDeliveries = this.#options.maxDeliveries;
+    this.#prefetch = positiveInteger('prefetch', options.prefetch, 16);
+    this.#pollMs = positive('pollIntervalMs', options.pollIntervalMs, 500);
+    this.#claimIntervalMs = Math.max(25, this.#visibilityMs / 4);
+    this.#logger = options.logger;
+  }
+
+  async enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string> {
+    throwIfAborted(signal);
+    this.#throwIfClosed('enqueue');
+    const json = serializeWorkPayload(payload);
+    const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    const id = crypto.randomUUID();
+    const enqueuedAt = String(Date.now());
+    const [stream] = this.#keys as [string];
+    if (delayMs > 0) {
+      const member = JSON.stringify([id, enqueuedAt, '0', json]);
+      await this.#connection.runScript(enqueueDelayedScript, this.#keys, [String(Math.ceil(delayMs)), member], signal);
+      this.#maintainBy(Date.now() + delayMs);
+    } else {
+      const fields = ['id', id, 'payload', json, 'enqueuedAt', enqueuedAt, 'priorDeliveries', '0'];
+      await this.#connection.sendCommand(['XADD', stream, '*', ...fields], signal);
+    }
+    return id;
+  }
+
+  receive(signal: AbortSignal): Promise<WorkItem<T>> {
+    try {
+      throwIfAborted(signal);
+      this.#throwIfClosed('receive');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#receive(signal);
+  }
+
+  async deadLetters(limit = 100, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
+    throwIfAborted(signal);
+    positiveInteger('limit', limit, 100);
+    const raw = await this.#connection.sendCommand<string[]>(['LRANGE', this.#keys[2] as string, '0', String(limit - 1)], signal);
+    return raw.map((text) => {
+      const dead = JSON.parse(text) as { id: string; payload: string; deliveryCount: number; enqueuedAt: number; deadAt: number; reason: string };
+      return { ...dead, payload: JSON.parse(dead.payload) as T };
+    });
+  }
+
+  async counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }> {
+    throwIfAborted(signal);
+    const [waiting, inFlight, dead] = await this.#connection.runScript<[number, number, number]>(
+      countsScript,
+      this.#keys,
+      [this.#group],
+      signal,
+    );
+    // Entries in this handle's buffer are pending on the server but not handed out yet.
+    const buffered = this.#buffer.length;
+    return { waiting: waiting + buffered, inFlight: Math.max(0, inFlight - buffered), dead };
+  }
+
+  /**
+   * Stops reading, rejects waiting `receive`s with `WorkQueueClosedError`, gives prefetched
+   * entries back to the queue (delivered next to any handle, their delivery count unchanged) and
+   * closes the reading connection. Entries handed out and not yet acked stay pending: their
+   * `ack` now rejects with `WorkItemLostError`, and they are redelivered to another handle after
+   * their visibility timeout. Idempotent; does not close the shared connection.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    const error = new WorkQueueClosedError(`The work queue "${this.name}" is closed`);
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    this.#wakeSleep?.();
+    // Ends a blocking read at once instead of after its block time.
+    if (this.#readerClientId !== undefined && this.#connection.isReady) {
+      await this.#connection.sendCommand(['CLIENT', 'UNBLOCK', String(this.#readerClientId)]).catch(() => undefined);
+    }
+    await this.#loop;
+    const unserved = this.#buffer.splice(0);
+    if (this.#groupReady && this.#connection.isReady) {
+      const args = [this.#group, this.#consumer, ...unserved.flatMap((d) => [d.streamId, String(d.counter)])];
+      // Not given back when Redis is unreachable: the entries are then redelivered after their visibility timeout.
+      await this.#connection.runScript(releaseScript, this.#keys, args).catch(() => undefined);
+    }
+    await this.#reader?.close();
+  }
+
+  async #receive(signal: AbortSignal): Promise<WorkItem<T>> {
+    for (;;) {
+      const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
+      if (Date.now() - delivery.readAt <= this.#visibilityMs / 2) return this.#toItem(delivery);
+      // Waited long in the buffer: make sure it is still ours, and give the handler a full timeout.
+      const kept = await this.#runDeliveryScript(extendScript, delivery, [String(this.#visibilityMs), String(this.#visibilityMs)], signal);
+      if (kept === 1) return this.#toItem({ ...delivery, readAt: Date.now() });
+    }
+  }
+
+  #wait(signal: AbortSignal): Promise<Delivery> {
+    let waiter!: Waiter;
+    const promise = new Promise<Delivery>((resolve, reject) => {
+      waiter = { resolve, reject };
+    });
+    this.#waiters.push(waiter);
+    this.#ensureLoop();
+    const waiting = raceSignal(promise, signal);
+    // An abort leaves the waiter behind: take it out so that no delivery goes to it.
+    waiting.catch(() => {
+      const index = this.#waiters.indexOf(waiter);
+      if (index >= 0) this.#waiters.splice(index, 1);
+    });
+    return waiting;
+  }
+
+  #toItem(delivery: Delivery): WorkItem<T> {
+    let over = false;
+    const deliveryCount = delivery.priorDeliveries + delivery.counter;
+    const lost = (what: string): WorkItemLostError =>
+      new WorkItemLostError(
+        `Cannot ${what} entry ${delivery.id} of work queue "${this.name}": its delivery ${deliveryCount} is over ` +
+          `(acked or nacked already, redelivered after its visibility timeout, or the handle was closed)`,
+      );
+    const run = async (what: string, script: typeof ackScript, args: string[], signal: AbortSignal | undefined): Promise<number> => {
+      throwIfAborted(signal);
+      if (over || this.#closed) throw lost(what);
+      const result = await this.#runDeliveryScript(script, delivery, args, signal);
+      if (result === 0) {
+        over = true;
+        throw lost(what);
+      }
+      return result;
+    };
+    return {
+      id: delivery.id,
+      payload: JSON.parse(delivery.payload) as T,
+      deliveryCount,
+      enqueuedAt: delivery.enqueuedAt,
+      ack: async (signal?: AbortSignal): Promise<void> => {
+        await run('ack', ackScript, [], signal);
+        over = true;
+      },
+      nack: async (options?: { readonly delayMs?: number | undefined; readonly reason?: unknown }, signal?: AbortSignal): Promise<void> => {
+        const delayMs =
+          options?.delayMs === undefined ? workQueueBackoff(this.#options, deliveryCount) : checkDelayMs('delayMs', options.delayMs);
+        const reason = describeNackReason(options?.reason);
+        await run('nack', nackScript, [String(Math.ceil(delayMs)), String(this.#maxDeliveries), reason], signal);
+        over = true;
+        if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
+      },
+      extend: async (ms?: number, signal?: AbortSignal): Promise<void> => {
+        const extension = ms === undefined ? this.#visibilityMs : positive('ms', ms, 0);
+        await run('extend', extendScript, [String(Math.ceil(extension)), String(this.#visibilityMs)], signal);
+      },
+    };
+  }
+
+  #runDeliveryScript(script: typeof ackScript, delivery: Delivery, args: string[], signal?: AbortSignal): Promise<number> {
+    const head = [this.#group, this.#consumer, delivery.streamId, String(delivery.counter)];
+    return this.#connection.runScript<number>(script, this.#keys, [...head, ...args], signal);
+  }
+
+  /** Makes the reader run its maintenance (moving due delayed entries) no later than `at` (local ms). */
+  #maintainBy(at: number): void {
+    this.#nextMaintainAt = Math.min(this.#nextMaintainAt, at);
+  }
+
+  #throwIfClosed(what: string): void {
+    if (this.#closed) throw new WorkQueueClosedError(`Cannot ${what}: the work queue "${this.name}" is closed`);
+  }
+
+  #ensureLoop(): void {
+    if (this.#loop !== undefined || this.#closed) return;
+    this.#loop = this.#read().finally(() => {
+      this.#loop = undefined;
+      // A receive that arrived as the loop was ending.
+      if (this.#waiters.length > 0) this.#ensureLoop();
+    });
+  }
+
+  /** The background reader: runs while someone waits, fills the buffer, hands entries to waiters. */
+  async #read(): Promise<void> {
+    let failures = 0;
+    while (!this.#closed && this.#waiters.length > 0) {
+      try {
+        await this.#ensureGroup();
+        const now = Date.now();
+        if (now >= this.#nextMaintainAt || now >= this.#nextClaimAt) {
+          await this.#maintain(now >= this.#nextClaimAt);
+        }
+        if (this.#buffer.length === 0) {
+          const blockMs = Math.floor(Math.min(this.#nextMaintainAt, this.#nextClaimAt) - Date.now());
+          if (blockMs >= 1) await this.#readStream(blockMs);
+        }
+        if (this.#readFailing) {
+          this.#readFailing = false;
+          this.#logger?.info(`Work queue "${this.name}" reads from Redis again`, { queue: this.name });
+        }
+        failures = 0;
+      } catch (error) {
+        if (this.#closed) break;
+        if (error instanceof Error && error.message.startsWith('NOGROUP')) this.#groupReady = false;
+        if (!this.#readFailing) {
+          this.#readFailing = true;
+          this.#logger?.warn(`Work queue "${this.name}" cannot read from Redis; retrying`, {
+            queue: this.name,
+            error,
+            event: RedisLogEvents.QueueReadFailed,
+          });
+        }
+        failures++;
+        await this.#sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+      this.#dispatch();
+    }
+  }
+
+  #dispatch(): void {
+    while (this.#waiters.length > 0 && this.#buffer.length > 0) {
+      (this.#waiters.shift() as Waiter).resolve(this.#buffer.shift() as Delivery);
+    }
+  }
+
+  async #ensureGroup(): Promise<void> {
+    if (this.#groupReady) return;
+    try {
+      // From 0, not $: entries enqueued before the first consumer started are delivered too.
+      await this.#connection.sendCommand(['XGROUP', 'CREATE', this.#keys[0] as string, this.#group, '0', 'MKSTREAM']);
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+    this.#groupReady = true;
+  }
+
+  async #maintain(claim: boolean): Promise<void> {
+    const now = Date.now();
+    const [claimed, waitMs] = await this.#connection.runScript<[Array<[string, string, string, string, string, number]>, number]>(
+      maintainScript,
+      this.#keys,
+      [this.#group, this.#consumer, claim ? '1' : '0', String(this.#visibilityMs), String(this.#maxDeliveries), '100'],
+    );
+    if (claim) this.#nextClaimAt = now + this.#claimIntervalMs;
+    this.#nextMaintainAt = now + (waitMs >= 0 ? Math.min(waitMs, this.#pollMs) : this.#pollMs);
+    const readAt = Date.now();
+    for (const [streamId, id, payload, enqueuedAt, prior, counter] of claimed) {
+      this.#buffer.push({ streamId, id, payload, enqueuedAt: Number(enqueuedAt), priorDeliveries: Number(prior), counter: Number(counter), readAt });
+    }
+  }
+
+  async #readStream(blockMs: number): Promise<void> {
+    const reader = await this.#readerConnection();
+    const [stream] = this.#keys as [string];
+    const reply = await reader.sendCommand<unknown>([
+      'XREADGROUP', 'GROUP', this.#group, this.#consumer,
+      'COUNT', String(this.#prefetch), 'BLOCK', String(blockMs), 'STREAMS', stream, '>',
+    ]);
+    const readAt = Date.now();
+    for (const [streamId, fields] of streamEntries(reply)) {
+      const record = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) record.set(fields[i] as string, fields[i + 1] as string);
+      this.#buffer.push({
+        streamId,
+        id: record.get('id') ?? streamId,
+        payload: record.get('payload') ?? 'null',
+        enqueuedAt: Number(record.get('enqueuedAt')),
+        priorDeliveries: Number(record.get('priorDeliveries') ?? 0),
+        counter: 1,
+        readAt,
+      });
+    }
+  }
+
+  async #readerConnection(): Promise<RedisConnection> {
+    if (this.#reader === undefined) {
+      this.#reader = this.#connection.duplicate();
+      const reader = this.#reader;
+      reader.client.on('ready', () => {
+        // The id changes with every reconnection; CLIENT UNBLOCK needs the current one.
+        reader.sendCommand<number>(['CLIENT', 'ID']).then(
+          (id) => {
+            this.#readerClientId = id;
+          },
+          () => undefined,
+        );
+      });
+    }
+    await this.#reader.connect();
+    if (this.#readerClientId === undefined) this.#readerClientId = await this.#reader.sendCommand<number>(['CLIENT', 'ID']);
+    return this.#reader;
+  }
+
+  /** Waits `ms`, or less when the queue closes. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#wakeSleep = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#wakeSleep = done;
+    });
+  }
+}
+
+/** The entries of an XREADGROUP reply on one stream, RESP2 (array) or RESP3 (map) shaped. */
+function streamEntries(reply: unknown): Array<[string, string[]]> {
+  if (reply === null || reply === undefined) return [];
+  let streams: unknown[];
+  if (Array.isArray(reply)) streams = reply.map((pair) => (pair as unknown[])[1]);
+  else if (reply instanceof Map) streams = [...reply.values()];
+  else streams = Object.values(reply as Record<string, unknown>);
+  return (streams[0] ?? []) as Array<[string, string[]]>;
+}
+
+
+
+function positive(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`Expected ${name} to be a number > 0, got ${describeValue(value)}`);
+  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`Expected ${name} to be a finite number > 0, got ${describeValue(value)}`);
+  return value;
+}
+
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`Expected ${name} to be an integer >= 1, got ${describeValue(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Expected ${name} to be an integer >= 1, got ${describeValue(value)}`);
+  return value;
+}

@@ -1,0 +1,186 @@
+import { LuaScript } from './lua-script.ts';
+
+/**
+ * The work queue's Lua scripts. Every script gets the same four keys, all with the queue's
+ * `{name}` hash tag (one Cluster slot):
+ * KEYS[1] the stream (entries ready or delivered and not yet acked),
+ * KEYS[2] the delayed set (score: epoch ms due, server clock; member: JSON [id, enqueuedAt, priorDeliveries, payload]),
+ * KEYS[3] the dead-letter list (JSON objects, oldest first),
+ * KEYS[4] extended deadlines (stream id -> epoch ms) of deliveries extended beyond the visibility timeout.
+ *
+ * A stream entry's fields: `id` (the WorkItem id, kept across redeliveries), `payload` (JSON),
+ * `enqueuedAt`, `priorDeliveries` (deliveries before this stream entry, which a nack re-adds as a
+ * new entry). A delivery is identified by (consumer, the entry's delivery counter in the group's
+ * pending list): `held` checks both, so a delivery whose entry was claimed again, even by the
+ * same consumer, is over.
+ */
+const prelude = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function fields_of(sid)
+  local r = redis.call('XRANGE', KEYS[1], sid, sid)
+  if #r == 0 then return nil end
+  local f = {}
+  local a = r[1][2]
+  for i = 1, #a, 2 do f[a[i]] = a[i + 1] end
+  return f
+end
+local function held(group, consumer, sid, count)
+  local p = redis.call('XPENDING', KEYS[1], group, sid, sid, 1)
+  if #p == 0 then return false end
+  return p[1][2] == consumer and tonumber(p[1][4]) == tonumber(count)
+end
+local function finish(group, sid)
+  redis.call('XACK', KEYS[1], group, sid)
+  redis.call('XDEL', KEYS[1], sid)
+  redis.call('HDEL', KEYS[4], sid)
+end
+local function bury(f, deliveries, reason, now)
+  redis.call('RPUSH', KEYS[3], cjson.encode({
+    id = f.id, payload = f.payload, deliveryCount = deliveries,
+    enqueuedAt = tonumber(f.enqueuedAt), deadAt = now, reason = reason }))
+end
+`;
+
+/** ARGV: group, consumer, stream id, delivery counter. Returns 1 when acked, 0 when the delivery is over. */
+export const ackScript: LuaScript = new LuaScript(`${prelude}
+if not held(ARGV[1], ARGV[2], ARGV[3], ARGV[4]) then return 0 end
+finish(ARGV[1], ARGV[3])
+return 1
+`);
+
+/**
+ * ARGV: group, consumer, stream id, delivery counter, delay ms, maxDeliveries, reason.
+ * Returns 0 when the delivery is over, 1 when scheduled again, 2 when dead-lettered.
+ */
+export const nackScript: LuaScript = new LuaScript(`${prelude}
+local group, sid = ARGV[1], ARGV[3]
+if not held(group, ARGV[2], sid, ARGV[4]) then return 0 end
+local f = fields_of(sid)
+if not f then
+  finish(group, sid)
+  return 0
+end
+local deliveries = tonumber(f.priorDeliveries) + tonumber(ARGV[4])
+local now = now_ms()
+local result = 1
+if deliveries >= tonumber(ARGV[6]) then
+  bury(f, deliveries, ARGV[7], now)
+  result = 2
+elseif tonumber(ARGV[5]) <= 0 then
+  redis.call('XADD', KEYS[1], '*', 'id', f.id, 'payload', f.payload, 'enqueuedAt', f.enqueuedAt, 'priorDeliveries', tostring(deliveries))
+else
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), cjson.encode({f.id, f.enqueuedAt, tostring(deliveries), f.payload}))
+end
+finish(group, sid)
+return result
+`);
+
+/**
+ * ARGV: group, consumer, stream id, delivery counter, ms, visibility timeout ms. Returns 1 when
+ * extended, 0 when the delivery is over. Up to the visibility timeout, the entry's idle time is
+ * set so that it becomes claimable exactly `ms` from now; beyond it, a deadline is kept in KEYS[4]
+ * (the idle time cannot be set in the future).
+ */
+export const extendScript: LuaScript = new LuaScript(`${prelude}
+local group, consumer, sid = ARGV[1], ARGV[2], ARGV[3]
+if not held(group, consumer, sid, ARGV[4]) then return 0 end
+local ms, visibility = tonumber(ARGV[5]), tonumber(ARGV[6])
+if ms <= visibility then
+  redis.call('XCLAIM', KEYS[1], group, consumer, 0, sid, 'IDLE', visibility - ms, 'JUSTID')
+  redis.call('HDEL', KEYS[4], sid)
+else
+  redis.call('XCLAIM', KEYS[1], group, consumer, 0, sid, 'IDLE', 0, 'JUSTID')
+  redis.call('HSET', KEYS[4], sid, now_ms() + ms)
+end
+return 1
+`);
+
+/** ARGV: delay ms, member. Adds a delayed entry due `delay` ms from now on the server's clock. */
+export const enqueueDelayedScript: LuaScript = new LuaScript(`${prelude}
+redis.call('ZADD', KEYS[2], now_ms() + tonumber(ARGV[1]), ARGV[2])
+return 1
+`);
+
+/**
+ * ARGV: group, consumer, claim (1 or 0), visibility ms, maxDeliveries, claim count.
+ * Moves due delayed entries into the stream; when asked, claims for `consumer` the entries whose
+ * delivery expired (dead-lettering those that had their last allowed delivery).
+ * Returns { claimed: [[stream id, id, payload, enqueuedAt, priorDeliveries, delivery counter]], ms until the next delayed entry is due or -1 }.
+ */
+export const maintainScript: LuaScript = new LuaScript(`${prelude}
+local group, consumer = ARGV[1], ARGV[2]
+local now = now_ms()
+local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 100)
+for _, m in ipairs(due) do
+  local e = cjson.decode(m)
+  redis.call('XADD', KEYS[1], '*', 'id', e[1], 'payload', e[4], 'enqueuedAt', e[2], 'priorDeliveries', e[3])
+  redis.call('ZREM', KEYS[2], m)
+end
+local claimed = {}
+if ARGV[3] == '1' then
+  local pending = redis.call('XPENDING', KEYS[1], group, 'IDLE', tonumber(ARGV[4]), '-', '+', tonumber(ARGV[6]))
+  for _, p in ipairs(pending) do
+    local sid, count = p[1], tonumber(p[4])
+    local deadline = redis.call('HGET', KEYS[4], sid)
+    if (not deadline) or tonumber(deadline) <= now then
+      local f = fields_of(sid)
+      if not f then
+        finish(group, sid)
+      else
+        local deliveries = tonumber(f.priorDeliveries) + count
+        if deliveries >= tonumber(ARGV[5]) then
+          bury(f, deliveries, 'visibility timeout expired on delivery ' .. deliveries .. ' of at most ' .. ARGV[5], now)
+          finish(group, sid)
+        else
+          redis.call('XCLAIM', KEYS[1], group, consumer, 0, sid, 'RETRYCOUNT', count + 1, 'JUSTID')
+          redis.call('HDEL', KEYS[4], sid)
+          table.insert(claimed, {sid, f.id, f.payload, f.enqueuedAt, f.priorDeliveries, count + 1})
+        end
+      end
+    end
+  end
+end
+local nxt = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local wait = -1
+if #nxt > 0 then wait = math.max(0, tonumber(nxt[2]) - now) end
+return {claimed, wait}
+`);
+
+/** ARGV: group. Returns [waiting, in flight, dead]. */
+export const countsScript: LuaScript = new LuaScript(`
+local pending = 0
+local s = redis.pcall('XPENDING', KEYS[1], ARGV[1])
+if type(s) == 'table' and s.err == nil then pending = tonumber(s[1]) end
+local waiting = redis.call('XLEN', KEYS[1]) - pending + redis.call('ZCARD', KEYS[2])
+return {waiting, pending, redis.call('LLEN', KEYS[3])}
+`);
+
+/**
+ * ARGV: group, consumer, then pairs of (stream id, delivery counter). Gives entries that were
+ * read but never handed to the application back to the queue, as if never delivered: re-added at
+ * the end of the stream with the same `priorDeliveries`. Then removes the consumer from the group
+ * when nothing is pending for it any more. Returns how many were given back.
+ */
+export const releaseScript: LuaScript = new LuaScript(`${prelude}
+local group, consumer = ARGV[1], ARGV[2]
+local released = 0
+for i = 3, #ARGV, 2 do
+  local sid = ARGV[i]
+  if held(group, consumer, sid, ARGV[i + 1]) then
+    local f = fields_of(sid)
+    if f then
+      redis.call('XADD', KEYS[1], '*', 'id', f.id, 'payload', f.payload, 'enqueuedAt', f.enqueuedAt, 'priorDeliveries', f.priorDeliveries)
+      released = released + 1
+    end
+    finish(group, sid)
+  end
+end
+local s = redis.pcall('XPENDING', KEYS[1], group, '-', '+', 1, consumer)
+if type(s) == 'table' and s.err == nil and #s == 0 then
+  redis.pcall('XGROUP', 'DELCONSUMER', KEYS[1], group, consumer)
+end
+return released
+`);
