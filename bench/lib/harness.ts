@@ -42,6 +42,11 @@ export interface SuiteReport {
   readonly runtime: string;
   readonly cases: readonly { readonly name: string; readonly opsPerSec: number }[];
   readonly ratios: readonly Ratio[];
+  /**
+   * Present only when the suite did not run because something it needs outside the repo is
+   * missing (a Redis server): why. `cases` and `ratios` are then empty.
+   */
+  readonly skipped?: string;
 }
 
 export interface SuiteContext {
@@ -57,6 +62,12 @@ export interface SuiteOutcome {
   readonly ratios: readonly Ratio[];
   /** Extra lines printed under the tables (not written to the JSON). */
   readonly notes?: readonly string[];
+  /**
+   * Set (with no cases and no ratios) when the suite could not run because something outside the
+   * repo is missing, such as a Redis server: why, in one line. The run does not count as a crash;
+   * bench/run.ts reports it as skipped (a failure only with `--strict`).
+   */
+  readonly skipped?: string;
 }
 
 export interface MeasureOptions {
@@ -281,6 +292,13 @@ function suiteName(moduleUrl: string): string {
   return file.slice(0, -'.bench.ts'.length);
 }
 
+function writeReport(suite: string, report: SuiteReport): void {
+  const path = resultsPath(suite);
+  mkdirSync(new URL('.', path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${fileURLToPath(path)}`);
+}
+
 /**
  * Runs one suite: `body` measures, the harness prints the cases and ratios and writes the JSON.
  * Any error (a case that throws, a wrong checksum) is printed and sets a non-zero exit code; no
@@ -295,12 +313,21 @@ export async function runSuite(moduleUrl: string, body: (context: SuiteContext) 
     exposedGc();
     console.log(`\n## ${suite} on ${context.runtime}${context.quick ? ' (quick)' : ''}\n`);
     const outcome = await body(context);
+    if (outcome.skipped !== undefined && (outcome.cases.length > 0 || outcome.ratios.length > 0)) {
+      throw new RangeError(`Expected a skipped suite to have no cases and no ratios: ${outcome.skipped}`);
+    }
     const report: SuiteReport = {
       suite,
       runtime: context.runtime,
       cases: outcome.cases.map(({ name, opsPerSec }) => ({ name, opsPerSec: Math.round(opsPerSec) })),
       ratios: outcome.ratios,
+      ...(outcome.skipped === undefined ? {} : { skipped: outcome.skipped }),
     };
+    if (outcome.skipped !== undefined) {
+      console.log(`SKIPPED ${suite} on ${context.runtime}: ${outcome.skipped}`);
+      writeReport(suite, report);
+      return;
+    }
     console.log(
       formatTable(
         ['case', 'median', 'min', 'max', 'rounds'],
@@ -321,10 +348,7 @@ export async function runSuite(moduleUrl: string, body: (context: SuiteContext) 
       ),
     );
     for (const note of outcome.notes ?? []) console.log(`note: ${note}`);
-    const path = resultsPath(suite);
-    mkdirSync(new URL('.', path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nwrote ${fileURLToPath(path)}`);
+    writeReport(suite, report);
   } catch (error) {
     console.error(`\n${suite} on ${context.runtime} FAILED:`);
     console.error(error);
