@@ -14,6 +14,8 @@ import {
   type WeatherClient,
 } from '@hostkit/core';
 import { addCleanup, type CleanupDependencies } from './cleanup/add-cleanup.ts';
+import { addCluster, type ClusterBackendFactory } from './cluster/add-cluster.ts';
+import type { ClusterWiring } from './cluster/cluster-tokens.ts';
 import type { AppConfig, LogFormatSetting, ServiceName } from './config/app-config.ts';
 import { ActivityLogToken } from './database/activity-log.ts';
 import { SqliteActivityLog } from './database/sqlite-activity-log.ts';
@@ -40,6 +42,12 @@ export interface CreateAppOptions {
   readonly cleanup?: CleanupDependencies['options'];
   /** HTTP drain time at stop. @default 5000 */
   readonly httpDrainTimeoutMs?: number;
+  /**
+   * Cluster mode's shared state. Required when `config.redisUrl` is set (the mains pass the Redis
+   * backend); tests pass an in-memory one to compose cluster mode without Redis.
+   * @default single-process mode
+   */
+  readonly clusterBackend?: ClusterBackendFactory;
 }
 
 /**
@@ -61,22 +69,36 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
     return activityLog;
   });
 
+  // Cluster mode (REDIS_URL): the shared services first, so that they start before the features
+  // and stop after them. Each feature given `cluster` switches to its cluster behaviour.
+  let cluster: ClusterWiring | undefined;
+  if (options.clusterBackend !== undefined) {
+    cluster = addCluster(builder, config, options.clusterBackend);
+  } else if (config.redisUrl !== undefined) {
+    throw new Error('REDIS_URL is set but no cluster backend was passed to createApp (runSamples passes the Redis one)');
+  }
+  const clusterDeps = cluster === undefined ? {} : { cluster };
+
   const features = new Map<ServiceName, FeatureRoutes>();
   if (config.services.has('cleanup')) {
-    features.set('cleanup', addCleanup(builder, config, { activity: ActivityLogToken, ...(options.cleanup !== undefined && { options: options.cleanup }) }));
+    features.set(
+      'cleanup',
+      addCleanup(builder, config, { activity: ActivityLogToken, ...clusterDeps, ...(options.cleanup !== undefined && { options: options.cleanup }) }),
+    );
   }
   if (config.services.has('weather')) {
     features.set(
       'weather',
       addWeatherCache(builder, config, {
         activity: ActivityLogToken,
+        ...clusterDeps,
         ...(options.weatherClient !== undefined && { client: options.weatherClient }),
         ...(options.weather !== undefined && { options: options.weather }),
       }),
     );
   }
   if (config.services.has('files')) {
-    features.set('files', addFileProcessing(builder, config, { activity: ActivityLogToken }));
+    features.set('files', addFileProcessing(builder, config, { activity: ActivityLogToken, ...clusterDeps }));
   }
 
   builder.services.addHostedService(
@@ -94,6 +116,7 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
         }
         return {
           runtime: runtime.name,
+          ...(cluster !== undefined && { cluster: { replica: cluster.replicaId } }),
           uptimeMs: Math.round(time.elapsedSince(startedAt)),
           dataDir: config.dataDir,
           services,
@@ -109,7 +132,7 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
         logger,
         ...(options.httpDrainTimeoutMs !== undefined && { drainTimeoutMs: options.httpDrainTimeoutMs }),
         onListening: (url) => {
-          const running = [...features.keys()].join(', ') || 'no samples';
+          const running = ([...features.keys()].join(', ') || 'no samples') + (cluster === undefined ? '' : ` as cluster replica ${cluster.replicaId}`);
           logger.info(`Running ${running} on ${runtime.name}; data in ${config.dataDir}; Ctrl+C stops`);
           // POST routes take a multipart file (the only one is the upload).
           const examples = routes.map((route) => (route.method === 'GET' ? `curl ${url}${route.path}` : `curl -F file=@package.json ${url}${route.path}`));

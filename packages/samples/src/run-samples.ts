@@ -35,5 +35,8 @@ export async function runSamples(runtime: AppRuntime, runMain: RunMain): Promise
     console.log(loaded.text);
     return;
   }
-  await runMain(createApp(loaded.config, runtime), { logFormat: loaded.config.logFormat });
+  // Cluster mode only: the Redis client is not even loaded without REDIS_URL.
+  const clusterBackend =
+    loaded.config.redisUrl === undefined ? undefined : (await import('./cluster/redis-cluster-backend.ts')).createRedisClusterBackend;
+  await runMain(createApp(loaded.config, runtime, clusterBackend === undefined ? {} : { clusterBackend }), { logFormat: loaded.config.logFormat });
 }

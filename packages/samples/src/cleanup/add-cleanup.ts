@@ -6,6 +6,7 @@ import {
   type HostApplicationBuilder,
   type Token,
 } from '@hostkit/core';
+import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
 import type { FeatureRoutes } from '../http/route.ts';
@@ -17,6 +18,8 @@ export interface CleanupDependencies {
   readonly activity: Token<ActivityLog>;
   /** Batch size and pause overrides, for tests. */
   readonly options?: Partial<Pick<CleanupServiceOptions, 'batchSize' | 'batchPauseMs'>>;
+  /** Cluster mode: the cleanup runs as a cluster singleton, once per interval across the cluster. */
+  readonly cluster?: ClusterWiring | undefined;
 }
 
 /**
@@ -27,18 +30,35 @@ export interface CleanupDependencies {
 export function addCleanup(builder: HostApplicationBuilder, config: AppConfig, deps: CleanupDependencies): FeatureRoutes {
   let service: CleanupService | undefined;
   builder.services.addScoped(LogCleanupUnitOfWorkToken, () => new LogCleanupUnitOfWork(config.dataDir));
-  builder.services.addHostedService(
-    CleanupService,
-    [ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity],
-    (scopes, time, loggers, activity) => {
-      service = new CleanupService(scopes, time, loggers.createLogger('samples.Cleanup'), activity, {
-        intervalMs: config.cleanupIntervalMs,
-        retentionDays: config.logRetentionDays,
-        ...deps.options,
-      });
-      return service;
-    },
-  );
+  const cluster = deps.cluster;
+  if (cluster === undefined) {
+    builder.services.addHostedService(
+      CleanupService,
+      [ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity],
+      (scopes, time, loggers, activity) => {
+        service = new CleanupService(scopes, time, loggers.createLogger('samples.Cleanup'), activity, {
+          intervalMs: config.cleanupIntervalMs,
+          retentionDays: config.logRetentionDays,
+          ...deps.options,
+        });
+        return service;
+      },
+    );
+  } else {
+    builder.services.addHostedService(
+      CleanupService,
+      [ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity, cluster.lock, cluster.runs],
+      (scopes, time, loggers, activity, lock, runs) => {
+        service = new CleanupService(scopes, time, loggers.createLogger('samples.Cleanup'), activity, {
+          intervalMs: config.cleanupIntervalMs,
+          retentionDays: config.logRetentionDays,
+          ...deps.options,
+          cluster: { lock, runs, leaseTtlMs: cluster.leaseTtlMs, replicaId: cluster.replicaId },
+        });
+        return service;
+      },
+    );
+  }
   builder.healthChecks.add({
     name: 'cleanup',
     // Degraded at worst: a failed cleanup is worth seeing, not worth a restart or losing traffic.

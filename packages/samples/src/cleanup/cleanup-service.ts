@@ -1,5 +1,6 @@
 import {
   BackgroundService,
+  type DistributedLock,
   PeriodicTimer,
   type HealthCheckResult,
   type Logger,
@@ -7,6 +8,7 @@ import {
   type TimeProvider,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
+import type { SqliteClusterRunLog } from '../database/cluster-run-log.ts';
 import { LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
 
 const DAY_MS = 86_400_000;
@@ -24,7 +26,25 @@ export interface CleanupServiceOptions {
    * interrupts a run. @default 5
    */
   readonly batchPauseMs?: number;
+  /** Cluster mode: run as a cluster singleton, once per interval across every replica. @default single process */
+  readonly cluster?: CleanupClusterOptions | undefined;
 }
+
+/** How the cleanup runs in cluster mode (see {@link CleanupService}). */
+export interface CleanupClusterOptions {
+  /** The lock over the shared lease store. */
+  readonly lock: DistributedLock;
+  /** Time-to-live of the lease (LEASE_TTL_MS). */
+  readonly leaseTtlMs: number;
+  /** The shared record of runs: the fenced resource, and the schedule. */
+  readonly runs: SqliteClusterRunLog;
+  /** REPLICA_ID, recorded with each run. */
+  readonly replicaId: string;
+}
+
+/** The lease name of the cleanup, and its `kind` in `cluster_runs`. */
+export const CLEANUP_SINGLETON = 'samples:cleanup';
+const CLEANUP_RUN_KIND = 'cleanup';
 
 /** What one run did. */
 export interface CleanupRun {
@@ -71,8 +91,20 @@ export class CleanupService extends BackgroundService {
   #lastRun: CleanupRun | undefined = undefined;
   #lastError: { readonly at: number; readonly message: string } | undefined = undefined;
 
+  readonly #cluster: CleanupClusterOptions | undefined;
+
   constructor(scopes: ServiceScopeFactory, time: TimeProvider, logger: Logger, activity: ActivityLog, options: CleanupServiceOptions) {
-    super();
+    const cluster = options.cluster;
+    super(
+      cluster === undefined
+        ? {}
+        : {
+            timeProvider: time,
+            logger,
+            clusterSingleton: { lock: cluster.lock, name: CLEANUP_SINGLETON, leaseTtlMs: cluster.leaseTtlMs },
+          },
+    );
+    this.#cluster = cluster;
     this.#scopes = scopes;
     this.#time = time;
     this.#logger = logger;
@@ -84,6 +116,7 @@ export class CleanupService extends BackgroundService {
   }
 
   protected override async execute(stopping: AbortSignal): Promise<void> {
+    if (this.#cluster !== undefined) return this.#executeAsLeader(stopping, this.#cluster);
     // Created before the first run, so that runs stay on a fixed rate from start.
     using timer = new PeriodicTimer(this.#intervalMs, { timeProvider: this.#time });
     this.#logger.info(
@@ -100,10 +133,64 @@ export class CleanupService extends BackgroundService {
     }
   }
 
+  /**
+   * Cluster mode: runs only while this replica holds the `samples:cleanup` lease (the
+   * BackgroundService's cluster singleton calls `execute` once the lease is taken, and aborts
+   * `stopping` when it is lost or the host stops). The schedule is NOT counted from this leader's
+   * start, which would run a cleanup at every change of leader: it is the last start RECORDED in
+   * the shared `cluster_runs` table plus the interval, whoever ran it. Each run is claimed there
+   * first, in one transaction that refuses it when it is not due yet or when a run under a
+   * greater fencing token was recorded (this replica's lease is stale): once per interval across
+   * the cluster, whatever the leader changes.
+   */
+  async #executeAsLeader(stopping: AbortSignal, cluster: CleanupClusterOptions): Promise<void> {
+    const token = this.clusterLease?.fencingToken ?? 0;
+    this.#logger.info(
+      `Cleanup: ${cluster.replicaId} leads the cleanup (fencing token ${token}); one run per ${formatMs(this.#intervalMs)} across the cluster`,
+    );
+    try {
+      for (;;) {
+        stopping.throwIfAborted();
+        let claim: ReturnType<SqliteClusterRunLog['begin']>;
+        try {
+          const last = cluster.runs.lastStartedAt(CLEANUP_RUN_KIND);
+          const wait = last === undefined ? 0 : last + this.#intervalMs - this.#time.now();
+          if (wait > 0) {
+            await this.#time.delay(wait, stopping);
+            continue;
+          }
+          claim = cluster.runs.begin(CLEANUP_RUN_KIND, cluster.replicaId, token, this.#time.now(), this.#intervalMs);
+        } catch (error) {
+          if (stopping.aborted) throw error;
+          this.#logger.warn('Cleanup: the run record could not be read or claimed; trying again shortly', { error });
+          await this.#time.delay(Math.min(this.#intervalMs, 1_000), stopping);
+          continue;
+        }
+        if (!claim.ok) {
+          if (claim.reason === 'stale-token') {
+            this.#logger.warn(`Cleanup: a run under a newer lease (token ${claim.highestToken} > ${token}) was recorded; this replica stands down`);
+            // The lease is lost or about to be: wait for the cluster singleton to notice.
+            await this.#time.delay(this.#intervalMs, stopping);
+          }
+          continue;
+        }
+        const outcome = await this.#runOnce(stopping);
+        try {
+          cluster.runs.end(claim.id, this.#time.now(), outcome);
+        } catch (error) {
+          this.#logger.warn('Cleanup: the end of the run could not be recorded', { error });
+        }
+      }
+    } finally {
+      this.#logger.info(`Cleanup: ${cluster.replicaId} no longer leads the cleanup after ${this.#runs} run${this.#runs === 1 ? '' : 's'}`);
+    }
+  }
+
   /** Counters for GET /status. */
   snapshot(): Record<string, unknown> {
     return {
       state: this.status,
+      ...(this.#cluster !== undefined && { leader: this.clusterLease !== undefined, replica: this.#cluster.replicaId }),
       running: this.#running,
       intervalMs: this.#intervalMs,
       retentionDays: this.#retentionMs / DAY_MS,
@@ -135,7 +222,8 @@ export class CleanupService extends BackgroundService {
     };
   }
 
-  async #runOnce(stopping: AbortSignal): Promise<void> {
+  /** One run; resolves with its outcome (`ok`, `interrupted`, `failed: ...`), never rejects. */
+  async #runOnce(stopping: AbortSignal): Promise<string> {
     const startedAt = this.#time.now();
     const started = this.#time.timestamp();
     const cutoff = startedAt - this.#retentionMs;
@@ -168,12 +256,14 @@ export class CleanupService extends BackgroundService {
       } else {
         this.#logger.info(`Cleanup: ${what}`, { deleted, batches, durationMs: Math.round(this.#lastRun.durationMs) });
       }
-      this.#activity.write('cleanup', what);
+      this.#activity.write('cleanup', this.#cluster === undefined ? what : `${what} (replica ${this.#cluster.replicaId})`);
+      return interrupted ? 'interrupted' : 'ok';
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.#lastError = { at: this.#time.now(), message };
       this.#logger.error(`Cleanup failed after deleting ${deleted} rows; retrying at the next tick`, { error });
       this.#activity.write('cleanup', `failed: ${message}`);
+      return `failed: ${message}`;
     } finally {
       this.#runs++;
       this.#running = false;

@@ -36,6 +36,20 @@ export interface AppConfig {
   readonly services: ReadonlySet<ServiceName>;
   /** LOG_FORMAT / --log-format: text, json, or auto (text on a terminal, JSON otherwise). @default 'text' */
   readonly logFormat: LogFormatSetting;
+  /**
+   * REDIS_URL / --redis-url: `redis://` or `rediss://` URL. Set = cluster mode (see `src/cluster`):
+   * leases, the weather cache and the file work queue live in Redis, shared by every replica that
+   * uses the same Redis and the same DATA_DIR. Unset = the single-process samples.
+   */
+  readonly redisUrl?: string;
+  /** REPLICA_ID / --replica-id: this replica's name in logs and in the activity log. @default `<hostname>-<pid>` */
+  readonly replicaId: string;
+  /** LEASE_TTL_MS / --lease-ttl-ms: time-to-live of the cluster-singleton leases (cluster mode). @default 15000 */
+  readonly leaseTtlMs: number;
+  /** WORK_VISIBILITY_TIMEOUT_MS / --work-visibility-timeout-ms: a work-queue entry not acked within this is redelivered (cluster mode). @default 30000 */
+  readonly workVisibilityTimeoutMs: number;
+  /** WORK_CONCURRENCY / --work-concurrency: work-queue entries processed at once per replica (cluster mode). @default 4 */
+  readonly workConcurrency: number;
 }
 
 /** How the console log is written: `auto` is text on a terminal, JSON lines otherwise. */

@@ -1,4 +1,6 @@
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import process from 'node:process';
 import { isAbsolute, resolve } from 'node:path';
 import { ALL_SERVICES, type AppConfig, type LogFormatSetting, type ServiceName } from './app-config.ts';
 import { ConfigError } from './config-error.ts';
@@ -20,6 +22,8 @@ interface Setting<T> {
   defaultValue(cwd: string): T;
   /** Returns the value, or what was expected (the message's "expected ..." part). */
   parse(text: string, cwd: string): { ok: true; value: T } | { ok: false; expected: string };
+  /** How a bad value is shown in the error (REDIS_URL hides its password). @default as given */
+  readonly redact?: (text: string) => string;
 }
 
 const MAX_TIMER_MS = 2_147_483_647; // setTimeout's limit (about 24.8 days)
@@ -47,8 +51,9 @@ function setting<T>(
   shownDefault: string,
   defaultValue: (cwd: string) => T,
   parse: Setting<T>['parse'],
+  redact?: (text: string) => string,
 ): Setting<T> {
-  return { env, flag: `--${env.toLowerCase().replaceAll('_', '-')}`, help, shownDefault, defaultValue, parse };
+  return { env, flag: `--${env.toLowerCase().replaceAll('_', '-')}`, help, shownDefault, defaultValue, parse, ...(redact !== undefined && { redact }) };
 }
 
 const settings = {
@@ -125,6 +130,46 @@ const settings = {
   logFormat: setting<LogFormatSetting>('LOG_FORMAT', 'console log format: text, json, or auto (text on a terminal)', 'text', () => 'text', (text) =>
     text === 'auto' || text === 'text' || text === 'json' ? { ok: true, value: text } : { ok: false, expected: 'one of auto, text, json' },
   ),
+  redisUrl: setting<string | undefined>(
+    'REDIS_URL',
+    'Redis URL; set = cluster mode (leases, weather cache and file work queue shared by every replica)',
+    'unset: single process',
+    () => undefined,
+    (text) => {
+      const expected = 'a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379 or rediss://user:password@redis.example:6380/0';
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        return { ok: false, expected };
+      }
+      if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '' || url.hash !== '' || !/^(\/\d*)?$/.test(url.pathname)) {
+        return { ok: false, expected };
+      }
+      return { ok: true, value: text };
+    },
+    // The error names the value, but never a password in it.
+    (text) => text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, '$1[redacted]@'),
+  ),
+  replicaId: setting(
+    'REPLICA_ID',
+    "this replica's name in logs and activity rows (cluster mode)",
+    '<hostname>-<pid>',
+    () => defaultReplicaId(),
+    (text) =>
+      /^[A-Za-z0-9._-]{1,64}$/.test(text)
+        ? { ok: true, value: text }
+        : { ok: false, expected: '1 to 64 letters, digits, dots, dashes or underscores' },
+  ),
+  leaseTtlMs: setting('LEASE_TTL_MS', 'ms a cluster-singleton lease lives without renewal (cluster mode)', '15000', () => 15_000, integer(1_000, 600_000)),
+  workVisibilityTimeoutMs: setting(
+    'WORK_VISIBILITY_TIMEOUT_MS',
+    'ms before a work-queue entry that was not acked is delivered again (cluster mode)',
+    '30000',
+    () => 30_000,
+    integer(1_000, 3_600_000),
+  ),
+  workConcurrency: setting('WORK_CONCURRENCY', 'work-queue entries processed at once per replica (cluster mode)', '4', () => 4, integer(1, 256)),
 } satisfies { [K in keyof AppConfig]-?: Setting<AppConfig[K]> };
 
 type SettingKey = keyof typeof settings;
@@ -194,14 +239,21 @@ export function loadConfig(args: readonly string[], env: Readonly<Record<string,
       values[key] = parsed.value;
     } else {
       const via = raw.source === spec.env ? '' : ` (given as ${raw.source})`;
-      problems.push(`${spec.env}${via} must be ${parsed.expected}; got ${JSON.stringify(raw.text)}`);
+      problems.push(`${spec.env}${via} must be ${parsed.expected}; got ${JSON.stringify(spec.redact?.(raw.text) ?? raw.text)}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = values as unknown as AppConfig;
   // exactOptionalPropertyTypes: an unset URL is an absent property, not `undefined`.
   if (config.weatherApiUrl === undefined) delete values['weatherApiUrl'];
+  if (config.redisUrl === undefined) delete values['redisUrl'];
   return { kind: 'run', config: Object.freeze(values) as unknown as AppConfig };
+}
+
+/** `<hostname>-<pid>`, cut to fit REPLICA_ID's rules. */
+function defaultReplicaId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40) || 'host';
+  return `${host}-${process.pid}`;
 }
 
 /** The `--help` text: every variable, its flag, its meaning and its default. */
@@ -215,7 +267,7 @@ export function usage(): string {
   ];
   for (const key of settingKeys) {
     const spec = settings[key] as Setting<unknown>;
-    lines.push(`  ${spec.env.padEnd(20)} ${spec.flag.padEnd(22)} ${spec.help} (default: ${spec.shownDefault})`);
+    lines.push(`  ${spec.env.padEnd(26)} ${spec.flag.padEnd(28)} ${spec.help} (default: ${spec.shownDefault})`);
   }
   return lines.join('\n');
 }

@@ -22,8 +22,14 @@ const BUSY_TIMEOUT_MS = 5_000;
  * scope). WAL mode lets a reader (the cleanup, a test, `sqlite3` in a terminal) work while another
  * connection writes; the busy timeout makes a second writer wait instead of failing at once.
  *
+ * Several processes may share DATA_DIR (cluster mode: every replica opens the same app.db, on a
+ * local disk or a volume whose locking works); WAL plus the busy timeout is what makes that safe,
+ * and writers that read before they write use `BEGIN IMMEDIATE`, so they wait for the write lock
+ * up front instead of failing with SQLITE_BUSY when upgrading.
+ *
  * Schema: `logs(id INTEGER PRIMARY KEY, created_at INTEGER epoch ms, message TEXT)` and an index on
- * `created_at`, which the retention delete ranges over.
+ * `created_at`, which the retention delete ranges over; `cluster_runs` (see `SqliteClusterRunLog`),
+ * one row per run of a cluster singleton.
  * @throws Error from node:sqlite or node:fs when the directory or file cannot be created or opened.
  */
 export function openAppDatabase(dataDir: string): DatabaseSync {
@@ -34,7 +40,10 @@ export function openAppDatabase(dataDir: string): DatabaseSync {
     database.exec('PRAGMA journal_mode = WAL');
     database.exec(
       'CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, message TEXT NOT NULL);' +
-        'CREATE INDEX IF NOT EXISTS logs_created_at ON logs (created_at);',
+        'CREATE INDEX IF NOT EXISTS logs_created_at ON logs (created_at);' +
+        'CREATE TABLE IF NOT EXISTS cluster_runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, replica TEXT NOT NULL, ' +
+        'fencing_token INTEGER NOT NULL, started_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT);' +
+        'CREATE INDEX IF NOT EXISTS cluster_runs_kind_started ON cluster_runs (kind, started_at);',
     );
   } catch (error) {
     database.close();

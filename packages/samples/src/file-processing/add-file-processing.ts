@@ -16,6 +16,8 @@ import {
   type Token,
 } from '@hostkit/core';
 import { createChokidarFileWatcher } from '@hostkit/adapters/chokidar';
+import { addClusterFileProcessing } from '../cluster/add-cluster-file-processing.ts';
+import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
 import type { FeatureRoutes } from '../http/route.ts';
@@ -61,6 +63,11 @@ export interface FileProcessingDependencies {
   readonly activity: Token<ActivityLog>;
   /** Overrides (tests, benchmarks). */
   readonly options?: Partial<FileProcessingOptions>;
+  /**
+   * Cluster mode: uploads and inbox files become entries of the shared work queue, processed
+   * once across the replicas that share DATA_DIR (see `addClusterFileProcessing`).
+   */
+  readonly cluster?: ClusterWiring | undefined;
 }
 
 /** The bounded channel between the producers (inbox watcher, upload route) and the processor. */
@@ -81,6 +88,7 @@ export const InboxWatcherToken: Token<FileWatcher> = createToken<FileWatcher>('I
  */
 export function addFileProcessing(builder: HostApplicationBuilder, config: AppConfig, deps: FileProcessingDependencies): FeatureRoutes {
   const options = resolveOptions(deps.options);
+  if (deps.cluster !== undefined) return addClusterFileProcessing(builder, config, { activity: deps.activity, cluster: deps.cluster, options });
   const channel = createBoundedChannel<FileWorkItem>(config.channelCapacity);
   const store = new FileStore({ dataDir: config.dataDir, sync: options.syncWrites });
   const counters = new FileProcessingCounters();
@@ -237,7 +245,8 @@ export class FileProcessingStartup implements HostedService {
   async stop(_signal: AbortSignal): Promise<void> {}
 }
 
-function resolveOptions(overrides: Partial<FileProcessingOptions> | undefined): FileProcessingOptions {
+/** The options with their defaults applied. */
+export function resolveOptions(overrides: Partial<FileProcessingOptions> | undefined): FileProcessingOptions {
   return {
     processingDelayMs: overrides?.processingDelayMs ?? readDelayVariable(),
     maxAttempts: overrides?.maxAttempts ?? 3,

@@ -24,6 +24,15 @@ export interface FileStoreOptions {
    * @default true
    */
   readonly sync?: boolean | undefined;
+  /**
+   * DATA_DIR is shared by several processes (cluster mode). Then {@link FileStore.prepare} leaves
+   * alone what may belong to another live process: it removes staging files, temporary files
+   * and orphaned failure reports only once they are older than `staleAfterMs`, and it does NOT
+   * move accepted uploads into the inbox (in cluster mode they are work-queue entries; see
+   * {@link FileStore.pendingWork}).
+   * @default undefined: one process owns DATA_DIR
+   */
+  readonly shared?: { readonly staleAfterMs: number } | undefined;
 }
 
 /** What {@link FileStore.prepare} found and put right at start. */
@@ -117,7 +126,10 @@ export class FileStore {
   readonly failed: string;
   /** Uploads: `<id>.partial` while received, `<id>--<name>` once accepted. Not watched. */
   readonly uploads: string;
+  /** Cluster mode: inbox files claimed by one replica (renamed here as `<claim id>--<name>`) and queued. */
+  readonly claimed: string;
   readonly #sync: boolean;
+  readonly #staleAfterMs: number | undefined;
   #prepared: Promise<RecoveryReport> | undefined;
 
   constructor(options: FileStoreOptions) {
@@ -129,7 +141,9 @@ export class FileStore {
     this.outbox = join(this.dataDir, 'outbox');
     this.failed = join(this.dataDir, 'failed');
     this.uploads = join(this.dataDir, 'uploads');
+    this.claimed = join(this.dataDir, 'claimed');
     this.#sync = options.sync ?? true;
+    this.#staleAfterMs = options.shared?.staleAfterMs;
   }
 
   /**
@@ -151,6 +165,7 @@ export class FileStore {
     await mkdir(this.failed, { recursive: true });
     // Uploads are private until accepted: owner-only, like the files in it.
     await mkdir(this.uploads, { recursive: true, mode: 0o700 });
+    if (this.#staleAfterMs !== undefined) return this.#recoverShared(this.#staleAfterMs);
 
     let stagingRemoved = 0;
     let uploadsRequeued = 0;
@@ -190,6 +205,98 @@ export class FileStore {
       }
     }
     return { stagingRemoved, uploadsRequeued, temporaryRemoved, orphanReportsRemoved };
+  }
+
+  /** {@link prepare} when DATA_DIR is shared: only what is old enough to be nobody's any more. */
+  async #recoverShared(staleAfterMs: number): Promise<RecoveryReport> {
+    await mkdir(this.claimed, { recursive: true });
+    const staleBefore = Date.now() - staleAfterMs;
+    const removeIfStale = async (path: string): Promise<boolean> => {
+      try {
+        if ((await lstat(path)).mtimeMs >= staleBefore) return false;
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
+      await removeIfPresent(path);
+      return true;
+    };
+    let stagingRemoved = 0;
+    for (const name of await readdir(this.uploads)) {
+      if ((isStagingFileName(name) || isAtomicTemporaryName(name)) && (await removeIfStale(join(this.uploads, name)))) stagingRemoved++;
+    }
+    let temporaryRemoved = 0;
+    for (const directory of [this.outbox, this.failed]) {
+      for (const name of await readdir(directory)) {
+        if (isAtomicTemporaryName(name) && (await removeIfStale(join(directory, name)))) temporaryRemoved++;
+      }
+    }
+    let orphanReportsRemoved = 0;
+    const failedNames = new Set(await readdir(this.failed));
+    for (const name of failedNames) {
+      if (!name.endsWith(ERROR_SUFFIX)) continue;
+      const report = await readJsonIfPresent(join(this.failed, name));
+      const input = (report as { input?: unknown } | undefined)?.input;
+      if (typeof input === 'string' && errorFileName(input) === name && !failedNames.has(input) && (await removeIfStale(join(this.failed, name)))) {
+        orphanReportsRemoved++;
+      }
+    }
+    return { stagingRemoved, uploadsRequeued: 0, temporaryRemoved, orphanReportsRemoved };
+  }
+
+  /**
+   * Cluster mode: claims `inbox/<name>` for this process by renaming it to
+   * `claimed/<claimId>--<name>`. A rename is atomic: when several processes race for one inbox
+   * file, exactly one rename succeeds; the others find it gone.
+   * @returns the claimed path, or `undefined` when the file was gone (another process claimed it).
+   */
+  async claimInboxFile(name: string, claimId: string): Promise<string | undefined> {
+    const target = join(this.claimed, `${claimId}--${name}`);
+    try {
+      await rename(join(this.inbox, name), target);
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+    await this.#syncDirectory(this.claimed);
+    return target;
+  }
+
+  /**
+   * Cluster mode: every input that may be waiting for a work-queue entry: accepted uploads in
+   * `uploads/` and claimed inbox files in `claimed/`. A process that died between accepting (or
+   * claiming) a file and enqueuing it left one of these with no entry; enqueuing them all again at
+   * start is safe because processing is idempotent.
+   * @param storedBefore Only files accepted or claimed before this (epoch ms). @default all
+   */
+  async pendingWork(storedBefore: number = Number.POSITIVE_INFINITY): Promise<string[]> {
+    const candidates: string[] = [];
+    for (const name of await readdir(this.uploads)) {
+      if (parseInputName(name).uploadId !== undefined && !isStagingFileName(name) && !isAtomicTemporaryName(name)) candidates.push(join(this.uploads, name));
+    }
+    for (const name of await readdir(this.claimed)) {
+      if (!isAtomicTemporaryName(name) && !name.startsWith('.')) candidates.push(join(this.claimed, name));
+    }
+    const paths: string[] = [];
+    for (const path of candidates) {
+      try {
+        // ctime: when the file was accepted or claimed (a rename sets it), not when its content was written.
+        if ((await lstat(path)).ctimeMs < storedBefore) paths.push(path);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    return paths;
+  }
+
+  /** The path the result of input `inputName` has when its name was free (the usual case). */
+  plainResultPath(inputName: string): string {
+    return join(this.outbox, resultFileName(inputName, '', 'plain'));
+  }
+
+  /** Whether `path` exists. */
+  exists(path: string): Promise<boolean> {
+    return exists(path);
   }
 
   /**

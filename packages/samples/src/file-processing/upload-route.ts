@@ -20,8 +20,14 @@ import { receiveUpload } from './receive-upload.ts';
 /** Options of {@link createUploadRoute}. */
 export interface UploadRouteOptions {
   readonly store: FileStore;
-  /** The file channel's writing side, shared with the inbox watcher. */
-  readonly writer: ChannelWriter<FileWorkItem>;
+  /** The file channel's writing side, shared with the inbox watcher (single-process mode). */
+  readonly writer?: ChannelWriter<FileWorkItem> | undefined;
+  /**
+   * Queues an accepted upload instead of {@link writer} (cluster mode: a work-queue entry).
+   * Must reject with the signal's reason, or with the queue's error, when it could not queue;
+   * the upload is then removed and answered 503.
+   */
+  readonly enqueue?: ((acceptedPath: string, signal: AbortSignal) => Promise<void>) | undefined;
   readonly counters: FileProcessingCounters;
   /** The clock of the queueing deadline and of the refused bodies' drain time. */
   readonly timeProvider: TimeProvider;
@@ -85,7 +91,14 @@ export function createUploadRoute(options: UploadRouteOptions): Route {
 }
 
 async function handleUpload(options: UploadRouteOptions, request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> {
-  const { store, writer, counters, timeProvider, maxBytes } = options;
+  const { store, counters, timeProvider, maxBytes } = options;
+  const writer = options.writer;
+  const enqueue =
+    options.enqueue ??
+    (async (path: string, queueSignal: AbortSignal): Promise<void> => {
+      if (writer === undefined) throw new ChannelClosedError();
+      await writer.write({ path, done: noop }, queueSignal);
+    });
   const logger = options.logger?.();
   const contentType = request.headers['content-type'] ?? '';
   if (!/^multipart\/form-data\s*(;|$)/i.test(contentType)) {
@@ -148,7 +161,7 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
   // Queue with a deadline: 3 s from now on the host's clock, or sooner if the client leaves.
   using deadline = CancellationSource.linked([signal], { timeProvider, delay: options.queueTimeoutMs ?? 3_000 });
   try {
-    await writer.write({ path: acceptedPath, done: noop }, deadline.signal);
+    await enqueue(acceptedPath, deadline.signal);
   } catch (error) {
     // Not queued (a cancelled write never delivers its item): nobody else holds the file.
     await store.discard(acceptedPath);
@@ -159,8 +172,10 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
       ? 'File processing has stopped; try again later'
       : signal.aborted
         ? 'The server is stopping'
-        : `The processing queue stayed full for ${options.queueTimeoutMs ?? 3_000} ms; try again later`;
-    logger?.warn(`Upload ${id} refused with 503: ${message}`, { id });
+        : deadline.signal.aborted
+          ? `The processing queue stayed full for ${options.queueTimeoutMs ?? 3_000} ms; try again later`
+          : `The processing queue is not available (${error instanceof Error ? error.message : String(error)}); try again later`;
+    logger?.warn(`Upload ${id} refused with 503: ${message}`, { id, ...(!stopped && !deadline.signal.aborted && { error }) });
     options.activityLog?.()?.write(FILES_ACTIVITY_SOURCE, `upload ${id} refused (503): ${message}`);
     sendJson(response, 503, { error: stopped ? 'unavailable' : 'busy', message }, retryAfter(options));
     return;

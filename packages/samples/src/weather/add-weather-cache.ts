@@ -8,6 +8,7 @@ import {
   type WeatherClient,
 } from '@hostkit/core';
 import { createUndiciWeatherClient } from '@hostkit/adapters/undici';
+import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
 import type { FeatureRoutes } from '../http/route.ts';
@@ -24,6 +25,11 @@ export interface WeatherDependencies {
   readonly client?: WeatherClient;
   /** Backoff and timeout overrides (tests). */
   readonly options?: Partial<Pick<WeatherCacheServiceOptions, 'initialBackoffMs' | 'maxBackoffMs' | 'refreshTimeoutMs' | 'days'>>;
+  /**
+   * Cluster mode: the forecast lives in the shared cache, and only the replica holding the
+   * `samples:weather` lease refreshes it; every replica serves GET /weather from the cache.
+   */
+  readonly cluster?: ClusterWiring | undefined;
 }
 
 /**
@@ -35,7 +41,12 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
   let service: WeatherCacheService | undefined;
   let stub: WeatherStubServer | undefined;
   const source = deps.client !== undefined ? 'custom client' : (config.weatherApiUrl ?? 'built-in stub');
-  builder.services.addSingleton(DistributedCacheToken, [TimeProviderToken], (time) => new MemoryDistributedCache({ timeProvider: time }));
+  const cluster = deps.cluster;
+  if (cluster === undefined) {
+    builder.services.addSingleton(DistributedCacheToken, [TimeProviderToken], (time) => new MemoryDistributedCache({ timeProvider: time }));
+  } else {
+    builder.services.addSingleton(DistributedCacheToken, [cluster.cache], (cache) => cache);
+  }
   if (deps.client !== undefined) {
     const client = deps.client;
     builder.services.addSingleton(WeatherClientToken, () => client);
@@ -55,18 +66,33 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
       ),
     );
   }
-  builder.services.addHostedService(
-    WeatherCacheService,
-    [WeatherClientToken, DistributedCacheToken, TimeProviderToken, LoggerFactoryToken, deps.activity],
-    (client, cache, time, loggers, activity) => {
-      service = new WeatherCacheService(client, cache, time, loggers.createLogger('samples.Weather'), activity, {
-        location: { latitude: config.weatherLatitude, longitude: config.weatherLongitude },
-        refreshMs: config.weatherRefreshMs,
-        ...deps.options,
-      });
-      return service;
-    },
-  );
+  const serviceOptions = {
+    location: { latitude: config.weatherLatitude, longitude: config.weatherLongitude },
+    refreshMs: config.weatherRefreshMs,
+    ...deps.options,
+  };
+  if (cluster === undefined) {
+    builder.services.addHostedService(
+      WeatherCacheService,
+      [WeatherClientToken, DistributedCacheToken, TimeProviderToken, LoggerFactoryToken, deps.activity],
+      (client, cache, time, loggers, activity) => {
+        service = new WeatherCacheService(client, cache, time, loggers.createLogger('samples.Weather'), activity, serviceOptions);
+        return service;
+      },
+    );
+  } else {
+    builder.services.addHostedService(
+      WeatherCacheService,
+      [WeatherClientToken, DistributedCacheToken, TimeProviderToken, LoggerFactoryToken, deps.activity, cluster.lock, cluster.runs],
+      (client, cache, time, loggers, activity, lock, runs) => {
+        service = new WeatherCacheService(client, cache, time, loggers.createLogger('samples.Weather'), activity, {
+          ...serviceOptions,
+          cluster: { lock, runs, leaseTtlMs: cluster.leaseTtlMs, replicaId: cluster.replicaId },
+        });
+        return service;
+      },
+    );
+  }
   builder.healthChecks.add({
     name: 'weather',
     // Degraded at worst: a weather outage is served from the cache, not a reason to restart.

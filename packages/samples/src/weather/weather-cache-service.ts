@@ -7,6 +7,7 @@ import {
   WeatherApiError,
   type Coordinates,
   type DistributedCache,
+  type DistributedLock,
   type ForecastDay,
   type HealthCheckResult,
   type Logger,
@@ -14,6 +15,7 @@ import {
   type WeatherClient,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
+import type { SqliteClusterRunLog } from '../database/cluster-run-log.ts';
 
 /** What the cache holds for a UTC day, and what GET /weather serves. */
 export interface CachedForecast {
@@ -39,7 +41,26 @@ export interface WeatherCacheServiceOptions {
   readonly maxBackoffMs?: number;
   /** A refresh that takes longer is cancelled and counts as a failure. @default refreshMs clamped to 1 s..10 s */
   readonly refreshTimeoutMs?: number;
+  /**
+   * Cluster mode: refresh as a cluster singleton (only the replica holding the lease calls the
+   * API; every replica serves GET /weather from the shared cache). @default single process
+   */
+  readonly cluster?: WeatherClusterOptions | undefined;
 }
+
+/** How the weather refresh runs in cluster mode. */
+export interface WeatherClusterOptions {
+  readonly lock: DistributedLock;
+  /** LEASE_TTL_MS. */
+  readonly leaseTtlMs: number;
+  /** Each refresh is recorded there with this replica, the lease's fencing token, start and end. */
+  readonly runs: SqliteClusterRunLog;
+  readonly replicaId: string;
+}
+
+/** The lease name of the weather refresh, and its `kind` in `cluster_runs` is `weather`. */
+export const WEATHER_SINGLETON = 'samples:weather';
+const WEATHER_RUN_KIND = 'weather';
 
 const DAY_MS = 86_400_000;
 
@@ -84,6 +105,7 @@ export class WeatherCacheService extends BackgroundService {
   /** Timestamp (TimeProvider.timestamp) of the next scheduled refresh, for Retry-After. */
   #nextRefreshAt: number | undefined = undefined;
   #currentDelayMs: number;
+  readonly #cluster: WeatherClusterOptions | undefined;
 
   constructor(
     client: WeatherClient,
@@ -93,7 +115,17 @@ export class WeatherCacheService extends BackgroundService {
     activity: ActivityLog,
     options: WeatherCacheServiceOptions,
   ) {
-    super();
+    const cluster = options.cluster;
+    super(
+      cluster === undefined
+        ? {}
+        : {
+            timeProvider: time,
+            logger,
+            clusterSingleton: { lock: cluster.lock, name: WEATHER_SINGLETON, leaseTtlMs: cluster.leaseTtlMs },
+          },
+    );
+    this.#cluster = cluster;
     this.#client = client;
     this.#cache = cache;
     this.#time = time;
@@ -111,8 +143,19 @@ export class WeatherCacheService extends BackgroundService {
   protected override async execute(stopping: AbortSignal): Promise<void> {
     using timer = new PeriodicTimer(this.#refreshMs, { timeProvider: this.#time });
     this.#logger.info(
-      `Weather: refreshing the ${this.#days}-day forecast for ${this.#location.latitude},${this.#location.longitude} now, then every ${this.#refreshMs} ms`,
+      `Weather: refreshing the ${this.#days}-day forecast for ${this.#location.latitude},${this.#location.longitude} now, then every ${this.#refreshMs} ms` +
+        (this.#cluster === undefined ? '' : ` (${this.#cluster.replicaId} leads the refresh, fencing token ${this.clusterLease?.fencingToken ?? '?'})`),
     );
+    // A new leader does not refresh early: the shared cache may hold a forecast fetched moments
+    // ago by the previous leader.
+    const fresh = this.#cluster === undefined ? undefined : await this.current(stopping);
+    const wait = fresh === undefined ? 0 : this.#refreshMs - this.ageOf(fresh);
+    if (fresh !== undefined) this.#lastGood = fresh;
+    if (wait > 0) {
+      this.#nextRefreshAt = this.#time.timestamp() + wait;
+      await this.#time.delay(wait, stopping);
+      timer.period = this.#refreshMs;
+    }
     await this.#refresh(stopping, timer);
     // A stop rejects the wait with the stop's reason at once: a clean stop for BackgroundService.
     try {
@@ -169,6 +212,10 @@ export class WeatherCacheService extends BackgroundService {
 
   /** The `weather` health check: degraded while refreshes fail or before the first success. */
   health(): HealthCheckResult {
+    if (this.#cluster !== undefined && this.clusterLease === undefined) {
+      // Another replica refreshes; this one serves the shared cache. Its health is the leader's.
+      return { status: 'healthy', description: `Standby: another replica refreshes the forecast; ${this.#cluster.replicaId} serves it from the shared cache` };
+    }
     const ageMs = this.#lastGood === undefined ? undefined : this.#time.now() - this.#lastGood.fetchedAt;
     const data = {
       consecutiveFailures: this.#consecutiveFailures,
@@ -191,6 +238,7 @@ export class WeatherCacheService extends BackgroundService {
   snapshot(): Record<string, unknown> {
     return {
       state: this.status,
+      ...(this.#cluster !== undefined && { leader: this.clusterLease !== undefined, replica: this.#cluster.replicaId }),
       refreshMs: this.#refreshMs,
       currentDelayMs: this.#currentDelayMs,
       processed: this.#refreshes,
@@ -205,6 +253,7 @@ export class WeatherCacheService extends BackgroundService {
     // The refresh gets its own deadline on the TimeProvider, linked to the stop: a stalled service
     // must not hold the loop (or the stop) for as long as the HTTP client is willing to wait.
     using attempt = CancellationSource.linked([stopping], { timeProvider: this.#time, delay: this.#refreshTimeoutMs });
+    const startedAt = this.#time.now();
     try {
       const forecast = await this.#client.getDailyForecast(this.#location, { days: this.#days }, attempt.signal);
       const fetchedAt = this.#time.now();
@@ -222,6 +271,7 @@ export class WeatherCacheService extends BackgroundService {
           : `today ${today.temperatureMin.value}..${today.temperatureMax.value} ${today.temperatureMax.unit}, code ${today.weatherCode}`;
       this.#logger.info(`Weather: ${recovered ? 'recovered; ' : ''}cached the forecast under ${entry.key} (${summary})`);
       this.#activity.write('weather', `refreshed ${entry.key}: ${summary}`);
+      this.#recordRun(startedAt, 'ok');
     } catch (error) {
       if (stopping.aborted) return;
       const timedOut = attempt.signal.aborted;
@@ -240,6 +290,21 @@ export class WeatherCacheService extends BackgroundService {
         delay,
       });
       this.#activity.write('weather', `refresh failed (${message}); retrying in ${delay} ms`);
+      this.#recordRun(startedAt, `failed: ${message}`);
+    }
+  }
+
+  /** Cluster mode: records the refresh in `cluster_runs` (fenced: a stale leader's is refused). */
+  #recordRun(startedAt: number, outcome: string): void {
+    const cluster = this.#cluster;
+    if (cluster === undefined) return;
+    const token = this.clusterLease?.fencingToken ?? 0;
+    try {
+      if (!cluster.runs.record(WEATHER_RUN_KIND, cluster.replicaId, token, startedAt, this.#time.now(), outcome)) {
+        this.#logger.warn(`Weather: a refresh under a newer lease than ours (token ${token}) was recorded; this replica is no longer the leader`);
+      }
+    } catch (error) {
+      this.#logger.warn('Weather: the refresh could not be recorded in cluster_runs', { error });
     }
   }
 

@@ -38,8 +38,13 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 30_000,
       services: new Set(['cleanup', 'weather', 'files']),
       logFormat: 'text',
+      replicaId: expect.stringMatching(/^[A-Za-z0-9._-]+-\d+$/),
+      leaseTtlMs: 15_000,
+      workVisibilityTimeoutMs: 30_000,
+      workConcurrency: 4,
     });
     expect('weatherApiUrl' in config).toBe(false);
+    expect('redisUrl' in config).toBe(false);
   });
 
   it('reads every environment variable', () => {
@@ -60,6 +65,11 @@ describe('loadConfig', () => {
           SHUTDOWN_TIMEOUT_MS: '1000',
           SERVICES: 'weather,cleanup',
           LOG_FORMAT: 'json',
+          REDIS_URL: 'redis://127.0.0.1:6380/2',
+          REPLICA_ID: 'replica-1',
+          LEASE_TTL_MS: '3000',
+          WORK_VISIBILITY_TIMEOUT_MS: '5000',
+          WORK_CONCURRENCY: '8',
         },
         cwd,
       ),
@@ -78,6 +88,11 @@ describe('loadConfig', () => {
       shutdownTimeoutMs: 1000,
       services: new Set(['cleanup', 'weather']),
       logFormat: 'json',
+      redisUrl: 'redis://127.0.0.1:6380/2',
+      replicaId: 'replica-1',
+      leaseTtlMs: 3000,
+      workVisibilityTimeoutMs: 5000,
+      workConcurrency: 8,
     });
   });
 
@@ -86,6 +101,12 @@ describe('loadConfig', () => {
     expect(config.port).toBe(9090);
     expect(config.dataDir).toBe('/srv/data');
     expect([...config.services]).toEqual(['files']);
+  });
+
+  it('names a bad REDIS_URL without its password', () => {
+    const [problem] = problemsOf([], { REDIS_URL: 'redis://user:s3cret@127.0.0.1:6379/queue' });
+    expect(problem).toContain('"redis://user:[redacted]@127.0.0.1:6379/queue"');
+    expect(problem).not.toContain('s3cret');
   });
 
   it('treats an empty variable as unset', () => {
@@ -122,6 +143,13 @@ describe('loadConfig', () => {
     ['SHUTDOWN_TIMEOUT_MS', '-5', 'an integer from 0 to 2147483647'],
     ['SERVICES', 'cleanup,email', 'a comma-separated list of cleanup, weather, files'],
     ['LOG_FORMAT', 'xml', 'one of auto, text, json'],
+    ['REDIS_URL', 'http://127.0.0.1:6379', 'a redis:// or rediss:// URL'],
+    ['REDIS_URL', 'localhost:6379', 'a redis:// or rediss:// URL'],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/queue', 'a redis:// or rediss:// URL'],
+    ['REPLICA_ID', 'a b', '1 to 64 letters'],
+    ['LEASE_TTL_MS', '500', 'an integer from 1000 to 600000'],
+    ['WORK_VISIBILITY_TIMEOUT_MS', 'soon', 'an integer from 1000 to 3600000'],
+    ['WORK_CONCURRENCY', '0', 'an integer from 1 to 256'],
   ])('names %s, the bad value %j and what was expected', (variable, value, expected) => {
     const [problem, ...others] = problemsOf([], { [variable]: value });
     expect(others).toEqual([]);

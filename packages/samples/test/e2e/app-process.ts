@@ -61,6 +61,11 @@ const CONFIG_VARIABLES = [
   'SHUTDOWN_TIMEOUT_MS',
   'SERVICES',
   'LOG_FORMAT',
+  'REDIS_URL',
+  'REPLICA_ID',
+  'LEASE_TTL_MS',
+  'WORK_VISIBILITY_TIMEOUT_MS',
+  'WORK_CONCURRENCY',
   'FILE_PROCESSING_DELAY_MS', // test-only slow-processing knob of the file-processing sample
 ];
 

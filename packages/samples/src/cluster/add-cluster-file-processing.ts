@@ -1,0 +1,159 @@
+import {
+  HealthCheckTags,
+  type HostApplicationBuilder,
+  type Logger,
+  LoggerFactoryToken,
+  ServiceScopeFactory,
+  type TimeProvider,
+  TimeProviderToken,
+  type Token,
+  type WorkQueue,
+} from '@hostkit/core';
+import type { AppConfig } from '../config/app-config.ts';
+import type { ActivityLog } from '../database/activity-log.ts';
+import type { FileProcessingOptions } from '../file-processing/add-file-processing.ts';
+import { FileProcessingCounters } from '../file-processing/file-processing-counters.ts';
+import { FileStore } from '../file-processing/file-store.ts';
+import { ResultProcessor } from '../file-processing/result-processor.ts';
+import { createUploadRoute } from '../file-processing/upload-route.ts';
+import { sendJson } from '../http/json-response.ts';
+import type { FeatureRoutes, Route } from '../http/route.ts';
+import { FileWorkConsumerService, InboxClaimService } from './cluster-file-services.ts';
+import type { ClusterWiring } from './cluster-tokens.ts';
+import { fileWorkEntryFor, type FileWorkEntry } from './file-work.ts';
+
+/** What {@link addClusterFileProcessing} needs. */
+export interface ClusterFileProcessingDependencies {
+  readonly activity: Token<ActivityLog>;
+  readonly cluster: ClusterWiring;
+  readonly options: FileProcessingOptions;
+}
+
+/**
+ * Staging files, temporary files and orphaned failure reports older than this are leftovers of a
+ * replica that died; younger ones may be another live replica's work in progress.
+ */
+const STALE_AFTER_MS = 10 * 60_000;
+
+/**
+ * The file-processing sample in cluster mode (REDIS_URL set; every replica shares DATA_DIR):
+ * - POST /upload stores the upload durably in `uploads/` exactly as in single-process mode, then
+ *   ENQUEUES a work-queue entry naming it (instead of writing the in-process channel); when the
+ *   queue cannot take it within the queueing deadline, the file is removed and 503 is answered;
+ * - {@link InboxClaimService} claims inbox files (atomic rename into `claimed/`) and enqueues them,
+ *   and at start enqueues again whatever a dead replica left stored but maybe not enqueued;
+ * - {@link FileWorkConsumerService} processes entries (WORK_CONCURRENCY at once) through the
+ *   scoped {@link ResultProcessor}, idempotently;
+ * - GET /queue answers the shared queue's counts and dead letters.
+ */
+export function addClusterFileProcessing(builder: HostApplicationBuilder, config: AppConfig, deps: ClusterFileProcessingDependencies): FeatureRoutes {
+  const { cluster, options } = deps;
+  const store = new FileStore({ dataDir: config.dataDir, sync: options.syncWrites, shared: { staleAfterMs: STALE_AFTER_MS } });
+  const counters = new FileProcessingCounters();
+  let activity: ActivityLog | undefined;
+  let uploadLogger: Logger | undefined;
+  let time: TimeProvider | undefined;
+  let queue: WorkQueue<FileWorkEntry> | undefined;
+  let claimer: InboxClaimService | undefined;
+
+  builder.services.addScoped(ResultProcessor, [TimeProviderToken], (timeProvider) =>
+    new ResultProcessor({ timeProvider, processingDelayMs: options.processingDelayMs }),
+  );
+  builder.services.addHostedService(
+    InboxClaimService,
+    [cluster.fileQueue, TimeProviderToken, LoggerFactoryToken, deps.activity],
+    (fileQueue, timeProvider, loggers, activityLog) => {
+      time = timeProvider;
+      activity = activityLog;
+      queue = fileQueue;
+      uploadLogger = loggers.createLogger('samples.FileUpload');
+      claimer = new InboxClaimService({
+        watcher: options.createWatcher(store.inbox, options.stabilityThresholdMs),
+        store,
+        queue: fileQueue,
+        timeProvider,
+        logger: loggers.createLogger('samples.InboxClaim'),
+        rescanIntervalMs: options.rescanIntervalMs,
+        retryDelayMs: options.retryDelayMs,
+      });
+      return claimer;
+    },
+  );
+  builder.services.addHostedService(
+    FileWorkConsumerService,
+    [cluster.fileQueue, ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity],
+    (fileQueue, scopes, timeProvider, loggers, activityLog) =>
+      new FileWorkConsumerService({
+        queue: fileQueue,
+        concurrency: config.workConcurrency,
+        context: {
+          store,
+          scopes,
+          time: timeProvider,
+          logger: loggers.createLogger('samples.FileWork'),
+          activity: activityLog,
+          counters,
+          replicaId: cluster.replicaId,
+          maxAttempts: options.maxAttempts,
+        },
+      }),
+  );
+  builder.healthChecks.add({
+    name: 'files',
+    check: () => ({ status: 'healthy', description: `${counters.processed} processed, ${counters.failed} failed on this replica` }),
+    tags: [HealthCheckTags.ready],
+  });
+
+  const upload = createUploadRoute({
+    store,
+    enqueue: async (path, signal) => {
+      if (queue === undefined) throw new Error('The work queue is not ready yet');
+      await queue.enqueue(fileWorkEntryFor(store, path, 'upload'), {}, signal);
+    },
+    counters,
+    get timeProvider(): TimeProvider {
+      return time ?? builder.timeProvider;
+    },
+    maxBytes: config.uploadMaxBytes,
+    queueTimeoutMs: options.queueTimeoutMs,
+    retryAfterSeconds: options.retryAfterSeconds,
+    activityLog: () => activity,
+    logger: () => uploadLogger,
+  });
+  const queueRoute: Route = {
+    method: 'GET',
+    path: '/queue',
+    async handle(_request, response, signal) {
+      if (queue === undefined) {
+        sendJson(response, 503, { error: 'not_ready', message: 'The work queue is not ready yet' }, { 'retry-after': '1' });
+        return;
+      }
+      try {
+        const counts = await queue.counts(signal);
+        const dead = counts.dead > 0 ? await queue.deadLetters(20, signal) : [];
+        sendJson(response, 200, { name: queue.name, ...counts, deadLetters: dead });
+      } catch (error) {
+        sendJson(response, 503, { error: 'unavailable', message: `The work queue cannot be read: ${error instanceof Error ? error.message : String(error)}` }, {
+          'retry-after': '1',
+        });
+      }
+    },
+  };
+
+  const status = (): Record<string, unknown> => ({
+    mode: 'cluster',
+    replica: cluster.replicaId,
+    processed: counters.processed,
+    failed: counters.failed,
+    retried: counters.retried,
+    gone: counters.gone,
+    inbox: claimer?.stats ?? null,
+    uploads: {
+      accepted: counters.uploadsAccepted,
+      tooLarge: counters.uploadsTooLarge,
+      invalid: counters.uploadsInvalid,
+      rejectedBusy: counters.uploadsRejectedBusy,
+    },
+  });
+  return { routes: [upload, queueRoute], status };
+}

@@ -1,0 +1,199 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LoggerFactoryToken,
+  MemoryWorkQueue,
+  ServiceScopeFactory,
+  systemTimeProvider,
+  type Coordinates,
+  type DailyForecast,
+  type DailyForecastOptions,
+  type Host,
+  type HostApplicationBuilderOptions,
+  type WeatherClient,
+} from '@hostkit/core';
+import { describe, expect, it } from 'vitest';
+import { createApp, type AppRuntime } from '../../src/app.ts';
+import type { ClusterBackend } from '../../src/cluster/add-cluster.ts';
+import { handleFileWork, type FileWorkContext, type FileWorkEntry } from '../../src/cluster/file-work.ts';
+import { createMemoryClusterBackend } from '../../src/cluster/memory-cluster-backend.ts';
+import { SqliteClusterRunLog, type ClusterRun } from '../../src/database/cluster-run-log.ts';
+import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
+import { FileStore } from '../../src/file-processing/file-store.ts';
+import { ResultProcessor } from '../../src/file-processing/result-processor.ts';
+import { HttpServerService } from '../../src/http/http-server-service.ts';
+import { createTestBuilder, readLogs, tempDir, testConfig } from '../helpers.ts';
+
+class CountingWeatherClient implements WeatherClient {
+  calls = 0;
+  getCurrent(): never {
+    throw new Error('not used');
+  }
+  async getDailyForecast(location: Coordinates, options: DailyForecastOptions): Promise<DailyForecast> {
+    this.calls++;
+    const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    return {
+      location,
+      days: Array.from({ length: options.days }, (_, i) => ({
+        date: new Date(today + i * 86_400_000).toISOString().slice(0, 10),
+        temperatureMax: { value: 15, unit: '°C' as const },
+        temperatureMin: { value: 5, unit: '°C' as const },
+        precipitationSum: { value: 0, unit: 'mm' as const },
+        weatherCode: 1,
+      })),
+    };
+  }
+}
+
+const runtime: AppRuntime = {
+  name: 'test',
+  createHostBuilder: (options: HostApplicationBuilderOptions) => createTestBuilder(options.timeProvider ?? systemTimeProvider).builder,
+};
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function runs(dataDir: string, kind: string): ClusterRun[] {
+  using log = new SqliteClusterRunLog(dataDir);
+  return log.list(kind);
+}
+
+describe('SqliteClusterRunLog', () => {
+  it('refuses a run that is not due yet, and a run under a stale fencing token', async () => {
+    await using dir = await tempDir();
+    using log = new SqliteClusterRunLog(dir.path);
+    const first = log.begin('cleanup', 'a', 1, 10_000, 1_000);
+    expect(first.ok).toBe(true);
+    expect(log.begin('cleanup', 'b', 2, 10_500, 1_000)).toEqual({ ok: false, reason: 'too-soon', dueAt: 11_000 });
+    expect(log.begin('cleanup', 'b', 2, 11_000, 1_000).ok).toBe(true);
+    expect(log.begin('cleanup', 'a', 1, 20_000, 1_000)).toEqual({ ok: false, reason: 'stale-token', highestToken: 2 });
+    expect(log.record('weather', 'a', 5, 1, 2, 'ok')).toBe(true);
+    expect(log.record('weather', 'b', 4, 3, 4, 'ok')).toBe(false);
+    expect(log.lastStartedAt('cleanup')).toBe(11_000);
+    expect(log.list('cleanup').map((run) => run.replica)).toEqual(['a', 'b']);
+  });
+});
+
+describe('handleFileWork (cluster mode, at-least-once delivery)', () => {
+  async function fixture(dataDir: string): Promise<{ store: FileStore; queue: MemoryWorkQueue<FileWorkEntry>; context: FileWorkContext; host: Host }> {
+    const { builder } = createTestBuilder(systemTimeProvider);
+    builder.services.addScoped(ResultProcessor, () => new ResultProcessor({ timeProvider: systemTimeProvider }));
+    const host = builder.build();
+    const store = new FileStore({ dataDir, sync: false, shared: { staleAfterMs: 60_000 } });
+    await store.prepare();
+    const rows: string[] = [];
+    return {
+      store,
+      host,
+      queue: new MemoryWorkQueue<FileWorkEntry>('files'),
+      context: {
+        store,
+        scopes: host.services.get(ServiceScopeFactory),
+        time: systemTimeProvider,
+        logger: host.services.get(LoggerFactoryToken).createLogger('test'),
+        activity: { write: (source, message) => void rows.push(`[${source}] ${message}`) },
+        counters: new FileProcessingCounters(),
+        replicaId: 'test',
+        maxAttempts: 2,
+      },
+    };
+  }
+
+  it('writes one result under a deterministic name, and acks a redelivery without processing again', async () => {
+    await using dir = await tempDir();
+    const { store, queue, context } = await fixture(dir.path);
+    const input = join(store.uploads, '0b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--a.txt');
+    writeFileSync(input, 'hello world\n');
+    await queue.enqueue({ file: 'uploads/0b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--a.txt', source: 'upload', originalName: 'a.txt' });
+    const signal = new AbortController().signal;
+    const first = await queue.receive(signal);
+    expect(await handleFileWork(first, signal, context)).toEqual({ kind: 'processed', resultPath: store.plainResultPath(input.split('/').pop()!) });
+    expect(existsSync(input)).toBe(false);
+    // The same entry again (its ack was lost): already done, nothing rewritten.
+    expect(await handleFileWork(first, signal, context)).toEqual({ kind: 'already-done' });
+    expect(context.counters.processed).toBe(1);
+  });
+
+  it('nacks a failure, then moves the input to failed/ on the last attempt', async () => {
+    await using dir = await tempDir();
+    const { store, queue, context } = await fixture(dir.path);
+    const name = '1b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--b.txt';
+    // A directory cannot be read as a file: every attempt fails.
+    mkdirSync(join(store.uploads, name));
+    await queue.enqueue({ file: `uploads/${name}`, source: 'upload', originalName: 'b.txt' });
+    const signal = new AbortController().signal;
+    const item = await queue.receive(signal);
+    await expect(handleFileWork(item, signal, context)).rejects.toThrow(/EISDIR|illegal operation on a directory/);
+    const last = { ...item, deliveryCount: 2 };
+    const outcome = await handleFileWork(last, signal, context);
+    expect(outcome.kind).toBe('failed');
+    expect(existsSync(join(store.failed, `${name}.error.json`))).toBe(true);
+  });
+
+  it('refuses an entry naming a file outside uploads/ and claimed/', async () => {
+    await using dir = await tempDir();
+    const { queue, context } = await fixture(dir.path);
+    await queue.enqueue({ file: '../../etc/passwd', source: 'inbox', originalName: 'passwd' });
+    const signal = new AbortController().signal;
+    await expect(handleFileWork(await queue.receive(signal), signal, context)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('createApp in cluster mode (two replicas in one process over an in-memory backend)', () => {
+  it('runs the singletons on one replica at a time, once per interval across leader changes, and processes each upload once', async () => {
+    await using dir = await tempDir();
+    const backend: ClusterBackend = createMemoryClusterBackend(systemTimeProvider);
+    const client = new CountingWeatherClient();
+    const start = async (replicaId: string): Promise<{ host: Host; url: string }> => {
+      const config = testConfig(dir.path, { replicaId, leaseTtlMs: 1_000, cleanupIntervalMs: 300, weatherRefreshMs: 200 });
+      const host = createApp(config, runtime, { clusterBackend: () => backend, weatherClient: client, httpDrainTimeoutMs: 0 }).build();
+      await host.start();
+      return { host, url: host.services.get(HttpServerService).url ?? '' };
+    };
+    const a = await start('a');
+    const b = await start('b');
+    try {
+      // Both serve the forecast; only the leader (a, which started first) fetched it.
+      for (const replica of [a, b]) await until(async () => ((await fetch(`${replica.url}/weather`)).status === 200 ? true : undefined), 'the forecast');
+      const uploads = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const form = new FormData();
+          form.append('file', new Blob([`file ${i}\n`]), `f${i}.txt`);
+          const response = await fetch(`${(i % 2 === 0 ? a : b).url}/upload`, { method: 'POST', body: form });
+          expect(response.status).toBe(202);
+          return ((await response.json()) as { name: string }).name;
+        }),
+      );
+      const outbox = join(dir.path, 'outbox');
+      await until(() => (uploads.every((name) => existsSync(join(outbox, `${name}.result.json`))) ? true : undefined), 'every result');
+      await until(() => (runs(dir.path, 'cleanup').length >= 2 ? true : undefined), 'two cleanups');
+      expect(new Set(runs(dir.path, 'weather').map((run) => run.replica))).toEqual(new Set(['a']));
+
+      // The leader stops: b takes over both singletons, and the cleanup keeps its pace.
+      await a.host.stop();
+      await until(() => (runs(dir.path, 'cleanup').some((run) => run.replica === 'b') ? true : undefined), 'a cleanup on b');
+      await until(() => (runs(dir.path, 'weather').some((run) => run.replica === 'b') ? true : undefined), 'a refresh on b');
+    } finally {
+      await a.host.stop();
+      await b.host.stop();
+      await a.host.dispose();
+      await b.host.dispose();
+    }
+    const cleanups = runs(dir.path, 'cleanup');
+    for (let i = 1; i < cleanups.length; i++) {
+      expect(cleanups[i]!.startedAt - cleanups[i - 1]!.startedAt).toBeGreaterThanOrEqual(300);
+      expect(cleanups[i]!.fencingToken).toBeGreaterThanOrEqual(cleanups[i - 1]!.fencingToken);
+    }
+    const weather = runs(dir.path, 'weather');
+    for (let i = 1; i < weather.length; i++) expect(weather[i]!.startedAt).toBeGreaterThanOrEqual(weather[i - 1]!.endedAt ?? Infinity);
+    expect(weather.at(-1)!.fencingToken).toBeGreaterThan(weather[0]!.fencingToken);
+    expect(readLogs(dir.path).filter((row) => row.message.startsWith('[files] processed ')).length).toBe(20);
+  }, 60_000);
+});
