@@ -1,6 +1,5 @@
 import {
   BackgroundService,
-  type DistributedLock,
   PeriodicTimer,
   type HealthCheckResult,
   type Logger,
@@ -8,7 +7,7 @@ import {
   type TimeProvider,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { SqliteClusterRunLog } from '../database/cluster-run-log.ts';
+import type { ClusterRunOptions } from '../cluster/cluster-run-options.ts';
 import { LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
 
 const DAY_MS = 86_400_000;
@@ -31,16 +30,7 @@ export interface CleanupServiceOptions {
 }
 
 /** How the cleanup runs in cluster mode (see {@link CleanupService}). */
-export interface CleanupClusterOptions {
-  /** The lock over the shared lease store. */
-  readonly lock: DistributedLock;
-  /** Time-to-live of the lease (LEASE_TTL_MS). */
-  readonly leaseTtlMs: number;
-  /** The shared record of runs: the fenced resource, and the schedule. */
-  readonly runs: SqliteClusterRunLog;
-  /** REPLICA_ID, recorded with each run. */
-  readonly replicaId: string;
-}
+export type CleanupClusterOptions = ClusterRunOptions;
 
 /** The lease name of the cleanup, and its `kind` in `cluster_runs`. */
 export const CLEANUP_SINGLETON = 'samples:cleanup';
@@ -151,7 +141,7 @@ export class CleanupService extends BackgroundService {
     try {
       for (;;) {
         stopping.throwIfAborted();
-        let claim: ReturnType<SqliteClusterRunLog['begin']>;
+        let claim: ReturnType<ClusterRunOptions['runs']['begin']>;
         try {
           const last = cluster.runs.lastStartedAt(CLEANUP_RUN_KIND);
           const wait = last === undefined ? 0 : last + this.#intervalMs - this.#time.now();

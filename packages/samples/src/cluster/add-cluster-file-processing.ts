@@ -18,7 +18,7 @@ import { ResultProcessor } from '../file-processing/result-processor.ts';
 import { createUploadRoute } from '../file-processing/upload-route.ts';
 import { sendJson } from '../http/json-response.ts';
 import type { FeatureRoutes, Route } from '../http/route.ts';
-import { FileWorkConsumerService, InboxClaimService } from './cluster-file-services.ts';
+import { FileWorkConsumerService, InboxClaimService, OrphanSweepService } from './cluster-file-services.ts';
 import type { ClusterWiring } from './cluster-tokens.ts';
 import { fileWorkEntryFor, type FileWorkEntry } from './file-work.ts';
 
@@ -40,10 +40,12 @@ const STALE_AFTER_MS = 10 * 60_000;
  * - POST /upload stores the upload durably in `uploads/` exactly as in single-process mode, then
  *   ENQUEUES a work-queue entry naming it (instead of writing the in-process channel); when the
  *   queue cannot take it within the queueing deadline, the file is removed and 503 is answered;
- * - {@link InboxClaimService} claims inbox files (atomic rename into `claimed/`) and enqueues them,
- *   and at start enqueues again whatever a dead replica left stored but maybe not enqueued;
+ * - {@link InboxClaimService} claims inbox files (atomic rename into `claimed/`) and enqueues them;
+ * - {@link OrphanSweepService}, a cluster singleton, enqueues again every ORPHAN_SWEEP_INTERVAL_MS
+ *   what a dead replica left stored but maybe not enqueued (files older than twice
+ *   WORK_VISIBILITY_TIMEOUT_MS);
  * - {@link FileWorkConsumerService} processes entries (WORK_CONCURRENCY at once) through the
- *   scoped {@link ResultProcessor}, idempotently;
+ *   scoped {@link ResultProcessor}, idempotently (one delivery per file at a time, by a per-file claim);
  * - GET /queue answers the shared queue's counts and dead letters.
  */
 export function addClusterFileProcessing(builder: HostApplicationBuilder, config: AppConfig, deps: ClusterFileProcessingDependencies): FeatureRoutes {
@@ -55,6 +57,7 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
   let time: TimeProvider | undefined;
   let queue: WorkQueue<FileWorkEntry> | undefined;
   let claimer: InboxClaimService | undefined;
+  let sweeper: OrphanSweepService | undefined;
 
   builder.services.addScoped(ResultProcessor, [TimeProviderToken], (timeProvider) =>
     new ResultProcessor({ timeProvider, processingDelayMs: options.processingDelayMs }),
@@ -80,9 +83,27 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
     },
   );
   builder.services.addHostedService(
+    OrphanSweepService,
+    [cluster.fileQueue, cluster.lock, TimeProviderToken, LoggerFactoryToken],
+    (fileQueue, lock, timeProvider, loggers) => {
+      sweeper = new OrphanSweepService({
+        store,
+        queue: fileQueue,
+        lock,
+        leaseTtlMs: cluster.leaseTtlMs,
+        intervalMs: config.orphanSweepIntervalMs,
+        minAgeMs: 2 * config.workVisibilityTimeoutMs,
+        timeProvider,
+        logger: loggers.createLogger('samples.OrphanSweep'),
+        retryDelayMs: options.retryDelayMs,
+      });
+      return sweeper;
+    },
+  );
+  builder.services.addHostedService(
     FileWorkConsumerService,
-    [cluster.fileQueue, ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity],
-    (fileQueue, scopes, timeProvider, loggers, activityLog) =>
+    [cluster.fileQueue, cluster.lock, ServiceScopeFactory, TimeProviderToken, LoggerFactoryToken, deps.activity],
+    (fileQueue, lock, scopes, timeProvider, loggers, activityLog) =>
       new FileWorkConsumerService({
         queue: fileQueue,
         concurrency: config.workConcurrency,
@@ -95,6 +116,8 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
           counters,
           replicaId: cluster.replicaId,
           maxAttempts: options.maxAttempts,
+          claims: lock,
+          claimTtlMs: cluster.leaseTtlMs,
         },
       }),
   );
@@ -147,7 +170,9 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
     failed: counters.failed,
     retried: counters.retried,
     gone: counters.gone,
+    inProgress: counters.inProgress,
     inbox: claimer?.stats ?? null,
+    orphanSweep: sweeper?.stats ?? null,
     uploads: {
       accepted: counters.uploadsAccepted,
       tooLarge: counters.uploadsTooLarge,

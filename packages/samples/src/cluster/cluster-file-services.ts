@@ -5,6 +5,7 @@ import {
   consumeWorkQueue,
   createBoundedChannel,
   createFileChannelFeeder,
+  type DistributedLock,
   type FileChannelFeeder,
   type FileChannelFeederStats,
   type FileWatcher,
@@ -28,27 +29,17 @@ export interface InboxClaimServiceOptions {
   readonly rescanIntervalMs?: number | undefined;
   /** Backoff of a failed enqueue (the queue's store is down), doubled up to 30 s. @default 500 */
   readonly retryDelayMs?: number | undefined;
-  /**
-   * How long after start the stored files are enqueued again (step 1), so that files a LIVE
-   * replica is enqueuing right now (it takes at most the upload's queueing deadline) are left to it.
-   * @default 10000
-   */
-  readonly requeueDelayMs?: number | undefined;
 }
 
 /**
  * Cluster mode's side of the inbox, on every replica sharing DATA_DIR:
  *
- * 1. shortly after start, enqueues again every file that was already in `uploads/` (accepted) and
- *    `claimed/` when it started and is still there: a replica that died between storing a file and
- *    enqueuing it left it there with no entry. Many of them may HAVE an entry (the queue holds a
- *    backlog): the duplicate entries are harmless, because processing is idempotent (see
- *    `handleFileWork`);
- * 2. then watches the inbox (core's file-channel feeder, into a small local channel) and CLAIMS
- *    each new file by renaming it to `claimed/<uuid>--<name>`: a rename is atomic, so when every
+ * 1. watches the inbox (core's file-channel feeder, into a small local channel) and CLAIMS each
+ *    new file by renaming it to `claimed/<uuid>--<name>`: a rename is atomic, so when every
  *    replica sees the same file, exactly one claim succeeds; the others find the file gone;
- * 3. enqueues the claimed file, retrying with a backoff while the queue's store is down (the
- *    file is safe in `claimed/` meanwhile, and step 1 covers a crash in between).
+ * 2. enqueues the claimed file, retrying with a backoff while the queue's store is down (the
+ *    file is safe in `claimed/` meanwhile, and {@link OrphanSweepService} covers a crash in
+ *    between).
  */
 export class InboxClaimService extends BackgroundService {
   readonly #store: FileStore;
@@ -56,12 +47,10 @@ export class InboxClaimService extends BackgroundService {
   readonly #time: TimeProvider;
   readonly #logger: Logger;
   readonly #retryDelayMs: number;
-  readonly #requeueDelayMs: number;
   readonly #channel = createBoundedChannel<FileWorkItem>(64);
   readonly #feeder: FileChannelFeeder;
   #claimed = 0;
   #lostRaces = 0;
-  #requeued = 0;
 
   constructor(options: InboxClaimServiceOptions) {
     super({ timeProvider: options.timeProvider, logger: options.logger });
@@ -70,7 +59,6 @@ export class InboxClaimService extends BackgroundService {
     this.#time = options.timeProvider;
     this.#logger = options.logger;
     this.#retryDelayMs = options.retryDelayMs ?? 500;
-    this.#requeueDelayMs = options.requeueDelayMs ?? 10_000;
     const logger = options.logger;
     this.#feeder = createFileChannelFeeder(options.watcher, this.#channel.writer, {
       maxPending: 1_000,
@@ -82,27 +70,13 @@ export class InboxClaimService extends BackgroundService {
   }
 
   /** Counters for GET /status. */
-  get stats(): { readonly claimed: number; readonly lostRaces: number; readonly requeuedAtStart: number; readonly feeder: FileChannelFeederStats } {
-    return { claimed: this.#claimed, lostRaces: this.#lostRaces, requeuedAtStart: this.#requeued, feeder: this.#feeder.stats };
+  get stats(): { readonly claimed: number; readonly lostRaces: number; readonly feeder: FileChannelFeederStats } {
+    return { claimed: this.#claimed, lostRaces: this.#lostRaces, feeder: this.#feeder.stats };
   }
 
   protected override async execute(stopping: AbortSignal): Promise<void> {
     await this.#store.prepare();
-    await Promise.all([this.#feeder.run(stopping), this.#claimLoop(stopping), this.#requeueStored(stopping)]);
-  }
-
-  /** Step 1: files stored before this replica started and still there a while later. */
-  async #requeueStored(stopping: AbortSignal): Promise<void> {
-    const startedAt = this.#time.now();
-    await this.#time.delay(this.#requeueDelayMs, stopping);
-    for (const path of await this.#store.pendingWork(startedAt)) {
-      const source = path.startsWith(this.#store.claimed) ? 'inbox' : 'upload';
-      await this.#enqueue(fileWorkEntryFor(this.#store, path, source), stopping);
-      this.#requeued++;
-    }
-    if (this.#requeued > 0) {
-      this.#logger.info(`File processing: enqueued again ${this.#requeued} file(s) stored before this replica started (duplicate entries are harmless)`);
-    }
+    await Promise.all([this.#feeder.run(stopping), this.#claimLoop(stopping)]);
   }
 
   async #claimLoop(stopping: AbortSignal): Promise<void> {
@@ -124,18 +98,138 @@ export class InboxClaimService extends BackgroundService {
     }
   }
 
-  /** Enqueues `entry`, retrying with a capped backoff until it is in or the host stops. */
-  async #enqueue(entry: FileWorkEntry, stopping: AbortSignal): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+  #enqueue(entry: FileWorkEntry, stopping: AbortSignal): Promise<void> {
+    return enqueueWithRetry(this.#queue, entry, this.#retryDelayMs, this.#time, this.#logger, stopping);
+  }
+}
+
+/** Enqueues `entry`, retrying with a capped backoff until it is in or `stopping` aborts. */
+async function enqueueWithRetry(
+  queue: WorkQueue<FileWorkEntry>,
+  entry: FileWorkEntry,
+  retryDelayMs: number,
+  time: TimeProvider,
+  logger: Logger,
+  stopping: AbortSignal,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await queue.enqueue(entry, {}, stopping);
+      return;
+    } catch (error) {
+      if (stopping.aborted) throw error;
+      const delay = Math.min(30_000, retryDelayMs * 2 ** Math.min(attempt - 1, 16));
+      logger.warn(`Could not enqueue ${entry.file}; retrying in ${delay} ms (it is safe in DATA_DIR meanwhile)`, { error, attempt });
+      await time.delay(delay, stopping);
+    }
+  }
+}
+
+/** The lease name of the orphan sweep. */
+export const ORPHAN_SWEEP_SINGLETON = 'samples:file-orphan-sweep';
+
+/** Options of {@link OrphanSweepService}. */
+export interface OrphanSweepServiceOptions {
+  readonly store: FileStore;
+  readonly queue: WorkQueue<FileWorkEntry>;
+  /** The lock of the cluster singletons. */
+  readonly lock: DistributedLock;
+  /** LEASE_TTL_MS. */
+  readonly leaseTtlMs: number;
+  /** ORPHAN_SWEEP_INTERVAL_MS: ms between two sweeps. */
+  readonly intervalMs: number;
+  /**
+   * Files stored (mtime) less than this long ago are left alone: a live replica may be enqueuing
+   * them right now. Twice the work visibility timeout in the program.
+   */
+  readonly minAgeMs: number;
+  readonly timeProvider: TimeProvider;
+  readonly logger: Logger;
+  /** Backoff of a failed enqueue, doubled up to 30 s. @default 500 */
+  readonly retryDelayMs?: number | undefined;
+}
+
+/**
+ * Cluster mode's safety net for files with no work-queue entry, as a CLUSTER SINGLETON (one
+ * replica sweeps at a time): a replica that died between storing a file (an accepted upload in
+ * `uploads/`, a claimed inbox file in `claimed/`) and enqueuing its entry left it there with no
+ * entry. As soon as it leads, and then every `intervalMs`, the leader lists both directories and
+ * enqueues again every file stored more than `minAgeMs` ago that is still there (a file leaves them
+ * once it has its result, or goes to `failed/`).
+ *
+ * It cannot tell such an orphan from a file whose entry is still waiting in a backlog or being
+ * processed: those get a DUPLICATE entry, which is harmless (`handleFileWork` claims the file
+ * before processing and acks an entry whose result exists). So that a long backlog does not make
+ * every sweep add one more entry per waiting file, a file this leader enqueued again is not
+ * enqueued again before `10 * minAgeMs`.
+ */
+export class OrphanSweepService extends BackgroundService {
+  readonly #options: OrphanSweepServiceOptions;
+  readonly #retryDelayMs: number;
+  /** Path -> when this leader last enqueued it again. */
+  readonly #requeuedAt = new Map<string, number>();
+  #sweeps = 0;
+  #requeued = 0;
+  #lastSweepAt: number | undefined;
+
+  constructor(options: OrphanSweepServiceOptions) {
+    super({
+      timeProvider: options.timeProvider,
+      logger: options.logger,
+      clusterSingleton: { lock: options.lock, name: ORPHAN_SWEEP_SINGLETON, leaseTtlMs: options.leaseTtlMs },
+    });
+    this.#options = options;
+    this.#retryDelayMs = options.retryDelayMs ?? 500;
+  }
+
+  /** Counters for GET /status. */
+  get stats(): { readonly leader: boolean; readonly sweeps: number; readonly requeued: number; readonly lastSweepAt: string | null; readonly intervalMs: number } {
+    return {
+      leader: this.clusterLease !== undefined,
+      sweeps: this.#sweeps,
+      requeued: this.#requeued,
+      lastSweepAt: this.#lastSweepAt === undefined ? null : new Date(this.#lastSweepAt).toISOString(),
+      intervalMs: this.#options.intervalMs,
+    };
+  }
+
+  protected override async execute(stopping: AbortSignal): Promise<void> {
+    const { store, timeProvider: time, logger, intervalMs, minAgeMs } = this.#options;
+    await store.prepare();
+    this.#requeuedAt.clear();
+    logger.info(`File processing: this replica sweeps for files with no work entry now and every ${intervalMs} ms (files older than ${minAgeMs} ms)`);
+    for (;;) {
+      stopping.throwIfAborted();
       try {
-        await this.#queue.enqueue(entry, {}, stopping);
-        return;
+        await this.#sweep(stopping);
       } catch (error) {
         if (stopping.aborted) throw error;
-        const delay = Math.min(30_000, this.#retryDelayMs * 2 ** Math.min(attempt - 1, 16));
-        this.#logger.warn(`Could not enqueue ${entry.file}; retrying in ${delay} ms (it is safe in DATA_DIR meanwhile)`, { error, attempt });
-        await this.#time.delay(delay, stopping);
+        logger.warn('File processing: the orphan sweep failed; the next one tries again', { error });
       }
+      await time.delay(intervalMs, stopping);
+    }
+  }
+
+  async #sweep(stopping: AbortSignal): Promise<void> {
+    const { store, queue, timeProvider: time, logger, minAgeMs } = this.#options;
+    const now = time.now();
+    this.#lastSweepAt = now;
+    const paths = await store.pendingWork(now - minAgeMs);
+    const present = new Set(paths);
+    for (const path of this.#requeuedAt.keys()) if (!present.has(path)) this.#requeuedAt.delete(path);
+    let count = 0;
+    for (const path of paths) {
+      const last = this.#requeuedAt.get(path);
+      if (last !== undefined && now - last < 10 * minAgeMs) continue;
+      const source = path.startsWith(store.claimed) ? 'inbox' : 'upload';
+      await enqueueWithRetry(queue, fileWorkEntryFor(store, path, source), this.#retryDelayMs, time, logger, stopping);
+      this.#requeuedAt.set(path, now);
+      count++;
+    }
+    this.#sweeps++;
+    this.#requeued += count;
+    if (count > 0) {
+      logger.info(`File processing: enqueued again ${count} stored file(s) older than ${minAgeMs} ms (orphans of a dead replica, or duplicates, which are harmless)`);
     }
   }
 }

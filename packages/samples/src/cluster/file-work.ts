@@ -1,11 +1,11 @@
-import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isCancellation, type Logger, type ServiceScopeFactory, type TimeProvider, type WorkItem } from '@hostkit/core';
+import { type DistributedLock, isCancellation, type Logger, type ServiceScopeFactory, type TimeProvider, type WorkItem } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
 import { parseInputName } from '../file-processing/file-names.ts';
 import type { FileProcessingCounters } from '../file-processing/file-processing-counters.ts';
 import { FILES_ACTIVITY_SOURCE } from '../file-processing/file-processing-service.ts';
 import type { FileStore } from '../file-processing/file-store.ts';
+import { processInputFile } from '../file-processing/process-input-file.ts';
 import { ResultProcessor } from '../file-processing/result-processor.ts';
 
 /**
@@ -56,6 +56,15 @@ export interface FileWorkContext {
   readonly replicaId: string;
   /** Deliveries after which a failing input goes to `failed/` (and the entry is acked). */
   readonly maxAttempts: number;
+  /** The per-file claims: a lease `samples:file:<name>` is held while a delivery handles the file. */
+  readonly claims: DistributedLock;
+  /** Time-to-live of a claim (LEASE_TTL_MS): how long a dead holder blocks the file's next delivery. */
+  readonly claimTtlMs: number;
+}
+
+/** The lease name of the claim on input `name`. */
+export function fileClaimName(name: string): string {
+  return `samples:file:${name}`;
 }
 
 /**
@@ -63,6 +72,11 @@ export interface FileWorkContext {
  * least once (a replica killed after writing a result but before its ack gets its entry
  * redelivered to another replica):
  *
+ * 0. the file is CLAIMED first (a lease on its name, through the cluster's DistributedLock), so
+ *    that two deliveries of the same file at the same time (a redelivery while the first is
+ *    still busy, or a duplicate entry from the orphan sweep) never handle it at once: the second
+ *    waits for the first to finish (then finds its result: step 1) or for its claim to expire
+ *    (its holder died: it processes the file itself);
  * 1. the result's name is deterministic (the input's unique name + `.result.json`); when it already
  *    exists the work was done: the input is removed if still there, and the entry is acked
  *    without processing again;
@@ -73,8 +87,8 @@ export interface FileWorkContext {
  *    `maxAttempts`-th delivery, where the input goes to `failed/` with its report, as in
  *    single-process mode, and the entry is acked.
  *
- * Two replicas working on the same entry at once (a redelivery while the first is still busy)
- * write the same result to the same name: still exactly one result.
+ * Should two deliveries still overlap (a claim lost while its holder was paused past its
+ * time-to-live), both write the same result to the same name: still exactly one result.
  * @throws the processing error (nack), or the signal's reason when it aborts.
  */
 export async function handleFileWork(item: WorkItem<FileWorkEntry>, signal: AbortSignal, context: FileWorkContext): Promise<FileWorkOutcome> {
@@ -89,7 +103,34 @@ export async function handleFileWork(item: WorkItem<FileWorkEntry>, signal: Abor
   const path = join(match[1] === 'claimed' ? store.claimed : store.uploads, name);
   const where = `${name} entry=${item.id} delivery=${item.deliveryCount} replica=${replicaId}`;
   activity.write(FILES_ACTIVITY_SOURCE, `took ${where}`);
+  counters.inProgress++;
+  try {
+    // Waits while another delivery holds the claim; a store that cannot be reached is retried.
+    const claim = await context.claims.acquire(
+      fileClaimName(name),
+      { ttlMs: context.claimTtlMs, retryIntervalMs: Math.min(500, context.claimTtlMs / 3) },
+      signal,
+    );
+    try {
+      return await handleClaimed(item, path, name, where, signal, context);
+    } finally {
+      await claim.release();
+    }
+  } finally {
+    counters.inProgress--;
+  }
+}
 
+async function handleClaimed(
+  item: WorkItem<FileWorkEntry>,
+  path: string,
+  name: string,
+  where: string,
+  signal: AbortSignal,
+  context: FileWorkContext,
+): Promise<FileWorkOutcome> {
+  const { store, activity, counters } = context;
+  const entry = item.payload;
   if (await store.exists(store.plainResultPath(name))) {
     await store.removeInput(path);
     counters.gone++;
@@ -98,7 +139,7 @@ export async function handleFileWork(item: WorkItem<FileWorkEntry>, signal: Abor
     return { kind: 'already-done' };
   }
   try {
-    const outcome = await processOnce(path, name, entry, item.deliveryCount, signal, context);
+    const outcome = await processOnce(path, entry, item.deliveryCount, signal, context);
     if (outcome === undefined) {
       counters.gone++;
       context.logger.warn(`${name} was gone and has no result (entry ${item.id}); nothing to do`);
@@ -128,35 +169,19 @@ export async function handleFileWork(item: WorkItem<FileWorkEntry>, signal: Abor
 /** Reads, computes, writes the result, removes the input; `undefined` when the input is gone. */
 async function processOnce(
   path: string,
-  name: string,
   entry: FileWorkEntry,
   delivery: number,
   signal: AbortSignal,
   context: FileWorkContext,
 ): Promise<string | undefined> {
-  const { store } = context;
   await using scope = context.scopes.createScope();
-  const processor = scope.get(ResultProcessor);
-  const input = await store.openInput(path);
-  if (input === undefined) return undefined;
-  let figures;
-  try {
-    figures = await processor.process(readChunks(input), signal);
-  } finally {
-    await input.close();
-  }
-  const { uploadId } = parseInputName(name);
-  const resultPath = await store.writeResult({
-    input: name,
-    originalName: entry.originalName,
-    source: entry.source,
-    ...(entry.source === 'upload' && uploadId !== undefined ? { uploadId } : {}),
-    ...figures,
-    processedAt: new Date(context.time.now()).toISOString(),
-    attempts: delivery,
+  const outcome = await processInputFile(path, scope.get(ResultProcessor), context.store, {
+    signal,
+    now: context.time.now(),
+    attempt: delivery,
+    origin: { originalName: entry.originalName, source: entry.source },
   });
-  await store.removeInput(path);
-  return resultPath;
+  return outcome.kind === 'processed' ? outcome.resultPath : undefined;
 }
 
 async function moveToFailed(
@@ -184,15 +209,4 @@ async function moveToFailed(
   );
   context.logger.error(`Processing ${name} failed ${attempts} times; moved it to failed/${basename(failedPath)}`, { error, file: name });
   return failedPath;
-}
-
-const READ_BUFFER_BYTES = 64 * 1024;
-
-async function* readChunks(handle: FileHandle): AsyncGenerator<Uint8Array> {
-  const buffer = new Uint8Array(READ_BUFFER_BYTES);
-  for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-    if (bytesRead === 0) return;
-    yield buffer.subarray(0, bytesRead);
-  }
 }

@@ -48,6 +48,12 @@ export interface AppConfig {
   readonly leaseTtlMs: number;
   /** WORK_VISIBILITY_TIMEOUT_MS / --work-visibility-timeout-ms: a work-queue entry not acked within this is redelivered (cluster mode). @default 30000 */
   readonly workVisibilityTimeoutMs: number;
+  /**
+   * ORPHAN_SWEEP_INTERVAL_MS / --orphan-sweep-interval-ms: how often the cluster's leader enqueues
+   * again the stored files older than twice WORK_VISIBILITY_TIMEOUT_MS that are still waiting (a
+   * replica that died before enqueuing them left them with no entry) (cluster mode). @default 60000
+   */
+  readonly orphanSweepIntervalMs: number;
   /** WORK_CONCURRENCY / --work-concurrency: work-queue entries processed at once per replica (cluster mode). @default 4 */
   readonly workConcurrency: number;
 }

@@ -169,6 +169,13 @@ const settings = {
     () => 30_000,
     integer(1_000, 3_600_000),
   ),
+  orphanSweepIntervalMs: setting(
+    'ORPHAN_SWEEP_INTERVAL_MS',
+    'ms between sweeps that enqueue again stored files a dead replica left with no work-queue entry (cluster mode)',
+    '60000',
+    () => 60_000,
+    integer(100, MAX_TIMER_MS),
+  ),
   workConcurrency: setting('WORK_CONCURRENCY', 'work-queue entries processed at once per replica (cluster mode)', '4', () => 4, integer(1, 256)),
 } satisfies { [K in keyof AppConfig]-?: Setting<AppConfig[K]> };
 

@@ -11,6 +11,8 @@ export class FileProcessingCounters {
   failed = 0;
   /** Attempts that failed and were tried again after a backoff. */
   retried = 0;
+  /** Cluster mode: work-queue entries this replica is handling right now. */
+  inProgress = 0;
   /** Inputs that were gone when their turn came (processed already, or moved away): nothing to do. */
   gone = 0;
   /** Uploads answered 202. */

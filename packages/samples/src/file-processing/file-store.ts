@@ -1,4 +1,4 @@
-import { lstat, mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   acceptedUploadFileName,
@@ -258,6 +258,9 @@ export class FileStore {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+    // Its mtime becomes the claim's time (it was the dropping program's), for pendingWork's age.
+    const now = new Date();
+    await utimes(target, now, now);
     await this.#syncDirectory(this.claimed);
     return target;
   }
@@ -265,9 +268,11 @@ export class FileStore {
   /**
    * Cluster mode: every input that may be waiting for a work-queue entry: accepted uploads in
    * `uploads/` and claimed inbox files in `claimed/`. A process that died between accepting (or
-   * claiming) a file and enqueuing it left one of these with no entry; enqueuing them all again at
-   * start is safe because processing is idempotent.
-   * @param storedBefore Only files accepted or claimed before this (epoch ms). @default all
+   * claiming) a file and enqueuing it left one of these with no entry; enqueuing them again is
+   * safe because processing is idempotent (see the cluster's orphan sweep).
+   * @param storedBefore Only files whose mtime is before this (epoch ms): an upload's body is
+   *   written just before it is accepted, and {@link claimInboxFile} sets a claimed file's mtime
+   *   to the claim's time. @default all
    */
   async pendingWork(storedBefore: number = Number.POSITIVE_INFINITY): Promise<string[]> {
     const candidates: string[] = [];
@@ -280,8 +285,7 @@ export class FileStore {
     const paths: string[] = [];
     for (const path of candidates) {
       try {
-        // ctime: when the file was accepted or claimed (a rename sets it), not when its content was written.
-        if ((await lstat(path)).ctimeMs < storedBefore) paths.push(path);
+        if ((await lstat(path)).mtimeMs < storedBefore) paths.push(path);
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }

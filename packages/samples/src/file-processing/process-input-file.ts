@@ -18,6 +18,12 @@ export interface ProcessInputFileOptions {
   readonly now: number;
   /** Recorded in the result: 1 when the first attempt succeeds. */
   readonly attempt: number;
+  /**
+   * Where the input came from, when its name does not say it (cluster mode's claimed inbox files
+   * carry a claim id, which reads like an upload id).
+   * @default parsed from the input's name
+   */
+  readonly origin?: { readonly originalName: string; readonly source: 'inbox' | 'upload' } | undefined;
 }
 
 /**
@@ -43,12 +49,14 @@ export async function processInputFile(
     await input.close();
   }
   const name = basename(path);
-  const { uploadId, originalName } = parseInputName(name);
+  const parsed = parseInputName(name);
+  const originalName = options.origin?.originalName ?? parsed.originalName;
+  const source = options.origin?.source ?? (parsed.uploadId === undefined ? 'inbox' : 'upload');
   const resultPath = await store.writeResult({
     input: name,
     originalName,
-    source: uploadId === undefined ? 'inbox' : 'upload',
-    ...(uploadId === undefined ? {} : { uploadId }),
+    source,
+    ...(source === 'upload' && parsed.uploadId !== undefined ? { uploadId: parsed.uploadId } : {}),
     ...figures,
     processedAt: new Date(options.now).toISOString(),
     attempts: options.attempt,

@@ -7,7 +7,6 @@ import {
   WeatherApiError,
   type Coordinates,
   type DistributedCache,
-  type DistributedLock,
   type ForecastDay,
   type HealthCheckResult,
   type Logger,
@@ -15,7 +14,7 @@ import {
   type WeatherClient,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { SqliteClusterRunLog } from '../database/cluster-run-log.ts';
+import type { ClusterRunOptions } from '../cluster/cluster-run-options.ts';
 
 /** What the cache holds for a UTC day, and what GET /weather serves. */
 export interface CachedForecast {
@@ -49,14 +48,7 @@ export interface WeatherCacheServiceOptions {
 }
 
 /** How the weather refresh runs in cluster mode. */
-export interface WeatherClusterOptions {
-  readonly lock: DistributedLock;
-  /** LEASE_TTL_MS. */
-  readonly leaseTtlMs: number;
-  /** Each refresh is recorded there with this replica, the lease's fencing token, start and end. */
-  readonly runs: SqliteClusterRunLog;
-  readonly replicaId: string;
-}
+export type WeatherClusterOptions = ClusterRunOptions;
 
 /** The lease name of the weather refresh, and its `kind` in `cluster_runs` is `weather`. */
 export const WEATHER_SINGLETON = 'samples:weather';

@@ -1,8 +1,11 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  DistributedLock,
   LoggerFactoryToken,
+  MemoryLeaseStore,
   MemoryWorkQueue,
+  nullLogger,
   ServiceScopeFactory,
   systemTimeProvider,
   type Coordinates,
@@ -12,9 +15,11 @@ import {
   type HostApplicationBuilderOptions,
   type WeatherClient,
 } from '@hostkit/core';
+import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';
 import type { ClusterBackend } from '../../src/cluster/add-cluster.ts';
+import { FileWorkConsumerService, OrphanSweepService } from '../../src/cluster/cluster-file-services.ts';
 import { handleFileWork, type FileWorkContext, type FileWorkEntry } from '../../src/cluster/file-work.ts';
 import { createMemoryClusterBackend } from '../../src/cluster/memory-cluster-backend.ts';
 import { SqliteClusterRunLog, type ClusterRun } from '../../src/database/cluster-run-log.ts';
@@ -82,9 +87,12 @@ describe('SqliteClusterRunLog', () => {
 });
 
 describe('handleFileWork (cluster mode, at-least-once delivery)', () => {
-  async function fixture(dataDir: string): Promise<{ store: FileStore; queue: MemoryWorkQueue<FileWorkEntry>; context: FileWorkContext; host: Host }> {
+  async function fixture(
+    dataDir: string,
+    processingDelayMs = 0,
+  ): Promise<{ store: FileStore; queue: MemoryWorkQueue<FileWorkEntry>; context: FileWorkContext; host: Host; rows: string[] }> {
     const { builder } = createTestBuilder(systemTimeProvider);
-    builder.services.addScoped(ResultProcessor, () => new ResultProcessor({ timeProvider: systemTimeProvider }));
+    builder.services.addScoped(ResultProcessor, () => new ResultProcessor({ timeProvider: systemTimeProvider, processingDelayMs }));
     const host = builder.build();
     const store = new FileStore({ dataDir, sync: false, shared: { staleAfterMs: 60_000 } });
     await store.prepare();
@@ -92,6 +100,7 @@ describe('handleFileWork (cluster mode, at-least-once delivery)', () => {
     return {
       store,
       host,
+      rows,
       queue: new MemoryWorkQueue<FileWorkEntry>('files'),
       context: {
         store,
@@ -102,9 +111,29 @@ describe('handleFileWork (cluster mode, at-least-once delivery)', () => {
         counters: new FileProcessingCounters(),
         replicaId: 'test',
         maxAttempts: 2,
+        claims: new DistributedLock(new MemoryLeaseStore({ timeProvider: systemTimeProvider }), { timeProvider: systemTimeProvider }),
+        claimTtlMs: 1_000,
       },
     };
   }
+
+  it('handles two deliveries of the same file at the same time one after the other: one processing, one result', async () => {
+    await using dir = await tempDir();
+    const { store, queue, context, rows } = await fixture(dir.path, 100);
+    const name = '2b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--c.txt';
+    writeFileSync(join(store.uploads, name), 'one two three\n');
+    // Two entries for one file (the upload's and the orphan sweep's), taken by two consumers at once.
+    await queue.enqueue({ file: `uploads/${name}`, source: 'upload', originalName: 'c.txt' });
+    await queue.enqueue({ file: `uploads/${name}`, source: 'upload', originalName: 'c.txt' });
+    const signal = new AbortController().signal;
+    const [first, second] = [await queue.receive(signal), await queue.receive(signal)];
+    const outcomes = await Promise.all([handleFileWork(first, signal, context), handleFileWork(second, signal, context)]);
+    expect(outcomes.map((outcome) => outcome.kind).toSorted()).toEqual(['already-done', 'processed']);
+    expect(readdirSync(store.outbox).filter((file) => file.endsWith('.result.json'))).toEqual([`${name}.result.json`]);
+    expect(rows.filter((row) => row.startsWith('[files] processed ')).length).toBe(1);
+    expect(context.counters).toMatchObject({ processed: 1, gone: 1, inProgress: 0 });
+    expect(existsSync(join(store.uploads, name))).toBe(false);
+  });
 
   it('writes one result under a deterministic name, and acks a redelivery without processing again', async () => {
     await using dir = await tempDir();
@@ -143,6 +172,99 @@ describe('handleFileWork (cluster mode, at-least-once delivery)', () => {
     await queue.enqueue({ file: '../../etc/passwd', source: 'inbox', originalName: 'passwd' });
     const signal = new AbortController().signal;
     await expect(handleFileWork(await queue.receive(signal), signal, context)).rejects.toThrow(TypeError);
+  });
+});
+
+describe('OrphanSweepService (cluster singleton, on a ManualTimeProvider)', () => {
+  it('enqueues again, every interval, the old files of uploads/ and claimed/ with no result; young files and duplicates are harmless', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider({ now: Date.now() });
+    const store = new FileStore({ dataDir: dir.path, sync: false, shared: { staleAfterMs: 60_000 } });
+    await store.prepare();
+    const queue = new MemoryWorkQueue<FileWorkEntry>('files', { timeProvider: time, visibilityTimeoutMs: 30_000 });
+    const lock = new DistributedLock(new MemoryLeaseStore({ timeProvider: time }), { timeProvider: time });
+    const { builder } = createTestBuilder(time);
+    builder.services.addScoped(ResultProcessor, () => new ResultProcessor({ timeProvider: time }));
+    const host = builder.build();
+    const rows: string[] = [];
+    const counters = new FileProcessingCounters();
+    const intervalMs = 60_000;
+    const sweeper = new OrphanSweepService({ store, queue, lock, leaseTtlMs: 15_000, intervalMs, minAgeMs: 60_000, timeProvider: time, logger: nullLogger });
+    const consumer = new FileWorkConsumerService({
+      queue,
+      concurrency: 2,
+      context: {
+        store,
+        scopes: host.services.get(ServiceScopeFactory),
+        time,
+        logger: nullLogger,
+        activity: { write: (source, message) => void rows.push(`[${source}] ${message}`) },
+        counters,
+        replicaId: 'test',
+        maxAttempts: 3,
+        claims: lock,
+        claimTtlMs: 15_000,
+      },
+    });
+    const start = AbortSignal.timeout(5_000);
+    await sweeper.start(start);
+    await consumer.start(start);
+    try {
+      // The first sweep runs as soon as the sweeper leads: nothing to do yet.
+      await until(() => (sweeper.stats.sweeps === 1 ? true : undefined), 'the first sweep');
+      expect(sweeper.stats).toMatchObject({ leader: true, requeued: 0 });
+
+      // A replica claimed an inbox file 10 minutes ago and died before enqueuing it: an orphan.
+      const orphan = join(store.claimed, '3b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--orphan.txt');
+      writeFileSync(orphan, 'orphaned words\n');
+      const longAgo = new Date(time.now() - 10 * 60_000);
+      utimesSync(orphan, longAgo, longAgo);
+      // An upload stored just now: a live replica may be enqueuing it right now.
+      const young = join(store.uploads, '4b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--young.txt');
+      writeFileSync(young, 'young\n');
+      const now = new Date(time.now());
+      utimesSync(young, now, now);
+
+      // Not before the interval...
+      await time.advance(intervalMs - 1);
+      expect(sweeper.stats.sweeps).toBe(1);
+      expect(existsSync(orphan)).toBe(true);
+      // ...then the orphan is enqueued and processed; the young upload is left alone.
+      await time.advance(1);
+      const result = join(store.outbox, '3b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--orphan.txt.result.json');
+      await until(() => (existsSync(result) && sweeper.stats.sweeps === 2 ? true : undefined), "the orphan's result");
+      expect(sweeper.stats).toMatchObject({ sweeps: 2, requeued: 1 });
+      expect(existsSync(orphan)).toBe(false);
+      expect(existsSync(young)).toBe(true);
+      expect(rows.filter((row) => row.includes('young.txt'))).toEqual([]);
+
+      // An old upload whose entry IS in the queue gets a duplicate from the next sweep: one result.
+      const backlog = '5b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--backlog.txt';
+      writeFileSync(join(store.uploads, backlog), 'waiting a long time\n');
+      utimesSync(join(store.uploads, backlog), longAgo, longAgo);
+      // (Its entry is delayed past the sweep, as if a long backlog were in front of it.)
+      await queue.enqueue({ file: `uploads/${backlog}`, source: 'upload', originalName: 'backlog.txt' }, { delayMs: intervalMs + 1_000 });
+      await time.advance(intervalMs);
+      // A delivery waiting for the file's claim retries on the manual clock: move it along.
+      await until(async () => {
+        const counts = await queue.counts();
+        // The sweep lists the directories with real I/O: wait for it to have finished too.
+        if (sweeper.stats.sweeps === 3 && counts.waiting + counts.inFlight === 0 && counters.inProgress === 0) return true;
+        await time.advance(100);
+        return undefined;
+      }, 'an empty queue');
+      // The third sweep found the backlogged upload and the young upload (old by now).
+      expect(sweeper.stats).toMatchObject({ sweeps: 3, requeued: 3 });
+      expect(counters).toMatchObject({ processed: 3, gone: 1, failed: 0 });
+      expect(readdirSync(store.outbox).filter((file) => file.includes('backlog'))).toEqual([`${backlog}.result.json`]);
+      expect(rows.filter((row) => row.startsWith('[files] processed ') && row.includes('backlog')).length).toBe(1);
+      expect(rows.filter((row) => row.startsWith('[files] already done ') && row.includes('backlog')).length).toBe(1);
+      expect(readdirSync(store.uploads)).toEqual([]);
+    } finally {
+      await consumer.stop(AbortSignal.timeout(5_000));
+      await sweeper.stop(AbortSignal.timeout(5_000));
+      await host.dispose();
+    }
   });
 });
 

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       replicaId: expect.stringMatching(/^[A-Za-z0-9._-]+-\d+$/),
       leaseTtlMs: 15_000,
       workVisibilityTimeoutMs: 30_000,
+      orphanSweepIntervalMs: 60_000,
       workConcurrency: 4,
     });
     expect('weatherApiUrl' in config).toBe(false);
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
           REPLICA_ID: 'replica-1',
           LEASE_TTL_MS: '3000',
           WORK_VISIBILITY_TIMEOUT_MS: '5000',
+          ORPHAN_SWEEP_INTERVAL_MS: '2000',
           WORK_CONCURRENCY: '8',
         },
         cwd,
@@ -92,6 +94,7 @@ describe('loadConfig', () => {
       replicaId: 'replica-1',
       leaseTtlMs: 3000,
       workVisibilityTimeoutMs: 5000,
+      orphanSweepIntervalMs: 2000,
       workConcurrency: 8,
     });
   });
@@ -149,6 +152,7 @@ describe('loadConfig', () => {
     ['REPLICA_ID', 'a b', '1 to 64 letters'],
     ['LEASE_TTL_MS', '500', 'an integer from 1000 to 600000'],
     ['WORK_VISIBILITY_TIMEOUT_MS', 'soon', 'an integer from 1000 to 3600000'],
+    ['ORPHAN_SWEEP_INTERVAL_MS', '50', 'an integer from 100 to 2147483647'],
     ['WORK_CONCURRENCY', '0', 'an integer from 1 to 256'],
   ])('names %s, the bad value %j and what was expected', (variable, value, expected) => {
     const [problem, ...others] = problemsOf([], { [variable]: value });

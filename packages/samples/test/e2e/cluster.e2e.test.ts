@@ -4,8 +4,9 @@
  *
  * - 1,000 uploads spread over the replicas by a client that retries on connection errors and 503
  *   (as a real client would), plus files dropped into the shared inbox;
- * - the first replica (the leader of the weather refresh and the cleanup, since it starts alone)
- *   is SIGKILLed after ~300 accepted uploads; Redis is restarted (SIGTERM, AOF flushed) after ~600;
+ * - the first replica (the leader of the weather refresh and the cleanup, since it starts alone,
+ *   and a slow processor, so that it always holds entries) is SIGKILLed after ~300 accepted
+ *   uploads, once its /status shows entries in progress; Redis is restarted (SIGTERM, AOF flushed) after ~600;
  * - then: every accepted upload and every inbox file has exactly one result and none failed, the
  *   queue is empty, the killed replica's in-flight entries were redelivered and finished by
  *   others, cleanup runs are spaced by the interval across the cluster under non-decreasing
@@ -31,6 +32,8 @@ const RESTART_REDIS_AFTER = 600;
 const INBOX_FILES = 60;
 const CLEANUP_INTERVAL_MS = 1_500;
 const WEATHER_REFRESH_MS = 1_000;
+/** FILE_PROCESSING_DELAY_MS of r0 (20 ms on the others): it holds entries in flight whenever it is killed. */
+const R0_PROCESSING_DELAY_MS = 400;
 
 interface Accepted {
   readonly name: string;
@@ -75,7 +78,7 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       cleanups.push(() => rm(dataDir, { recursive: true, force: true, maxRetries: 3 }));
       const { inbox, outbox, failed } = dirs(dataDir);
 
-      const env = (replica: string): Record<string, string> => ({
+      const env = (replica: string, processingDelayMs = 20): Record<string, string> => ({
         REDIS_URL: redis.url,
         REPLICA_ID: replica,
         WEATHER_REFRESH_MS: String(WEATHER_REFRESH_MS),
@@ -83,17 +86,18 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
         LEASE_TTL_MS: '2000',
         WORK_VISIBILITY_TIMEOUT_MS: '4000',
         WORK_CONCURRENCY: '4',
-        FILE_PROCESSING_DELAY_MS: '20',
+        FILE_PROCESSING_DELAY_MS: String(processingDelayMs),
         LOG_FORMAT: 'json',
       });
-      const start = async (replica: string, runtime: AppRuntime): Promise<AppProcess> => {
-        const app = await startApp({ runtime, dataDir, env: env(replica), startTimeoutMs: 90_000 });
+      const start = async (replica: string, runtime: AppRuntime, processingDelayMs?: number): Promise<AppProcess> => {
+        const app = await startApp({ runtime, dataDir, env: env(replica, processingDelayMs), startTimeoutMs: 90_000 });
         cleanups.push(() => app.dispose());
         return app;
       };
 
       // r0 starts alone, so it leads the weather refresh and the cleanup: killing it forces a failover.
-      const r0 = await start('r0', 'node');
+      // It takes R0_PROCESSING_DELAY_MS per file, so that it always holds entries when it is killed.
+      const r0 = await start('r0', 'node', R0_PROCESSING_DELAY_MS);
       await pollUntil(async () => ((await r0.fetch('/weather')).status === 200 ? true : undefined), {
         timeoutMs: 30_000,
         description: `the first forecast on r0\n${r0.output()}`,
@@ -118,6 +122,15 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       const milestones = async (): Promise<void> => {
         if (!killed && accepted.size >= KILL_AFTER) {
           killed = true;
+          // Only once r0 has finished some entries and is handling others (the latter is what the
+          // redelivery check below needs; the slow processing makes it near certain, this makes it sure).
+          await pollUntil(
+            async () => {
+              const status = (await (await r0.fetch('/status')).json()) as { services: { files: { processed: number; inProgress: number } } };
+              return status.services.files.processed > 0 && status.services.files.inProgress > 0 ? true : undefined;
+            },
+            { timeoutMs: 20_000, intervalMs: 20, description: `r0 busy with entries\n${r0.output().slice(-2000)}` },
+          );
           live.splice(live.indexOf(r0), 1);
           r0.kill('SIGKILL');
         }
