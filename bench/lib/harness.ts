@@ -79,6 +79,13 @@ export interface MeasureOptions {
   readonly warmupRounds: number;
   /** Printed in the progress lines. */
   readonly label?: string;
+  /**
+   * Force a full GC before each sample, so that one case's garbage is not collected on another's
+   * clock. Turn it off for I/O-bound cases whose peers allocate more: the forced collection then
+   * takes the peer's normal GC work off its clock and flatters the side that allocates less.
+   * @default true
+   */
+  readonly collectGarbage?: boolean;
 }
 
 const AT_MOST = '(at most)';
@@ -175,7 +182,7 @@ export async function measureInterleaved(
   cases: readonly BenchCase[],
   options: MeasureOptions,
 ): Promise<CaseResult[]> {
-  const { items, rounds, warmupRounds } = options;
+  const { items, rounds, warmupRounds, collectGarbage = true } = options;
   if (!Number.isInteger(items) || items < 1) {
     throw new RangeError(`Expected items to be an integer >= 1, got ${String(items)} (${typeof items})`);
   }
@@ -193,9 +200,9 @@ export async function measureInterleaved(
       const benchCase = cases[index]!;
       // Untimed: a full GC, one turn of the event loop (finalization callbacks and other cleanup
       // that waits for a task run here), and a second GC for what that cleanup let go.
-      gc();
+      if (collectGarbage) gc();
       await macrotask();
-      gc();
+      if (collectGarbage) gc();
       const start = performance.now();
       await benchCase.run(items);
       const elapsedMs = performance.now() - start;
