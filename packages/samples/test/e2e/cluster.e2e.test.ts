@@ -31,6 +31,7 @@ const KILL_AFTER = 300;
 const RESTART_REDIS_AFTER = 600;
 const INBOX_FILES = 60;
 const CLEANUP_INTERVAL_MS = 1_500;
+const LEASE_TTL_MS = 2_000;
 const WEATHER_REFRESH_MS = 1_000;
 /** FILE_PROCESSING_DELAY_MS of r0 (20 ms on the others): it holds entries in flight whenever it is killed. */
 const R0_PROCESSING_DELAY_MS = 400;
@@ -83,7 +84,7 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
         REPLICA_ID: replica,
         WEATHER_REFRESH_MS: String(WEATHER_REFRESH_MS),
         CLEANUP_INTERVAL_MS: String(CLEANUP_INTERVAL_MS),
-        LEASE_TTL_MS: '2000',
+        LEASE_TTL_MS: String(LEASE_TTL_MS),
         WORK_VISIBILITY_TIMEOUT_MS: '4000',
         WORK_CONCURRENCY: '4',
         FILE_PROCESSING_DELAY_MS: String(processingDelayMs),
@@ -118,6 +119,7 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       let rejectedBusy = 0;
       let connectionErrors = 0;
       let killed = false;
+      let r0KilledAt = Number.NaN;
       let redisRestart: Promise<void> | undefined;
       const milestones = async (): Promise<void> => {
         if (!killed && accepted.size >= KILL_AFTER) {
@@ -132,6 +134,7 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
             { timeoutMs: 20_000, intervalMs: 20, description: `r0 busy with entries\n${r0.output().slice(-2000)}` },
           );
           live.splice(live.indexOf(r0), 1);
+          r0KilledAt = Date.now();
           r0.kill('SIGKILL');
         }
         if (redisRestart === undefined && accepted.size >= RESTART_REDIS_AFTER) {
@@ -244,6 +247,18 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       for (const [entry, delivery] of inFlightAtKill) {
         // Entry `entry`, taken by r0 at delivery `delivery`, was finished by another replica later.
         expect((finishedBy.get(entry) ?? []).some((finish) => finish.replica !== 'r0' && finish.delivery > delivery)).toBe(true);
+      }
+
+      // Another replica took each of r0's leases over within one lease period of r0's death (the
+      // lease lived at most LEASE_TTL_MS after r0's last renewal; the margin is for a busy machine).
+      for (const lease of ['samples:cleanup', 'samples:weather']) {
+        const takeovers = [r1, r2]
+          .flatMap((app) => app.output().split('\n'))
+          .filter((line) => line.includes(`is the leader of \\"${lease}\\"`))
+          .map((line) => Date.parse((JSON.parse(line) as { timestamp: string }).timestamp))
+          .filter((at) => at > r0KilledAt);
+        expect(takeovers.length, `a replica took over ${lease}`).toBeGreaterThan(0);
+        expect(Math.min(...takeovers) - r0KilledAt, `takeover of ${lease} after r0 died, ms`).toBeLessThanOrEqual(LEASE_TTL_MS + 1_000);
       }
 
       // Stop the survivors cleanly: the leases are released, nothing faults.
