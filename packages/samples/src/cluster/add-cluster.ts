@@ -1,5 +1,6 @@
 import {
   DistributedLock,
+  HealthCheckTags,
   type DistributedCache,
   type HostApplicationBuilder,
   type HostedService,
@@ -27,6 +28,8 @@ export interface ClusterBackend {
   readonly cache: DistributedCache;
   /** A handle on the queue `name`; the backend closes it in {@link close}. */
   createWorkQueue<T>(name: string, options: WorkQueueOptions): WorkQueue<T>;
+  /** Whether commands can be sent now (false while the connection is down and reconnecting). */
+  readonly isConnected: boolean;
   /** Connects; called by the host at start, before any service uses the backend. */
   connect(signal: AbortSignal): Promise<void>;
   /** Closes the queues and the connection; called at stop, after every other service has stopped. */
@@ -75,6 +78,16 @@ export function addCluster(builder: HostApplicationBuilder, config: AppConfig, f
     }),
   );
   builder.services.addSingleton(ClusterRunLogToken, () => new SqliteClusterRunLog(config.dataDir));
+  // Readiness only: without the shared store a replica can neither queue an upload nor lead, but
+  // restarting it (liveness) would not bring the store back; it reconnects by itself.
+  builder.healthChecks.add({
+    name: 'cluster',
+    check: () =>
+      backend === undefined || backend.isConnected
+        ? { status: 'healthy', description: `Replica ${config.replicaId} is connected to ${backend?.description ?? 'the shared store'}` }
+        : { status: 'unhealthy', description: `Replica ${config.replicaId} has lost ${backend.description}; reconnecting` },
+    tags: [HealthCheckTags.ready],
+  });
   return clusterWiring(config.replicaId, config.leaseTtlMs);
 }
 

@@ -21,6 +21,7 @@ export function createMemoryClusterBackend(time: TimeProvider): ClusterBackend {
       }
       return queue as WorkQueue<T>;
     },
+    isConnected: true,
     connect: async () => undefined,
     close: async () => undefined,
   };

@@ -30,6 +30,9 @@ export const createRedisClusterBackend: ClusterBackendFactory = ({ logger, confi
       queues.push(queue as WorkQueue<unknown>);
       return queue;
     },
+    get isConnected(): boolean {
+      return connection.isReady;
+    },
     connect: (signal) => connection.connect(signal),
     close: async () => {
       await Promise.allSettled(queues.map((queue) => queue.close()));

@@ -319,3 +319,27 @@ describe('createApp in cluster mode (two replicas in one process over an in-memo
     expect(readLogs(dir.path).filter((row) => row.message.startsWith('[files] processed ')).length).toBe(20);
   }, 60_000);
 });
+
+describe('createApp in cluster mode: readiness follows the shared store', () => {
+  it('answers /readyz 503 naming the cluster check while the store is unreachable, keeps /healthz 200, and is ready again once it is back', async () => {
+    await using dir = await tempDir();
+    const store = { ...createMemoryClusterBackend(systemTimeProvider), isConnected: true };
+    const config = testConfig(dir.path, { replicaId: 'solo', services: new Set(['files'] as const) });
+    const host = createApp(config, runtime, { clusterBackend: () => store, httpDrainTimeoutMs: 0 }).build();
+    await host.start();
+    try {
+      const url = host.services.get(HttpServerService).url ?? '';
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      store.isConnected = false;
+      const unready = await fetch(`${url}/readyz`);
+      expect(unready.status).toBe(503);
+      expect(await unready.text()).toContain('solo has lost memory; reconnecting');
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      store.isConnected = true;
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      await host.stop();
+      await host.dispose();
+    }
+  });
+});
