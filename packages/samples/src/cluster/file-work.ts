@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { type DistributedLock, isCancellation, type Logger, type ServiceScopeFactory, type TimeProvider, type WorkItem } from '@hostkit/core';
+import { type DistributedLock, type Logger, type ServiceScopeFactory, type TimeProvider, type WorkItem } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
 import { parseInputName } from '../file-processing/file-names.ts';
 import type { FileProcessingCounters } from '../file-processing/file-processing-counters.ts';
@@ -87,8 +87,9 @@ export function fileClaimName(name: string): string {
  *    `maxAttempts`-th delivery, where the input goes to `failed/` with its report, as in
  *    single-process mode, and the entry is acked.
  *
- * Should two deliveries still overlap (a claim lost while its holder was paused past its
- * time-to-live), both write the same result to the same name: still exactly one result.
+ * A claim lost while processing (its holder paused or cut off from the store past its
+ * time-to-live) aborts the processing, which then ends as a nack. Should two deliveries still
+ * overlap in that window, both write the same result to the same name: still exactly one result.
  * @throws the processing error (nack), or the signal's reason when it aborts.
  */
 export async function handleFileWork(item: WorkItem<FileWorkEntry>, signal: AbortSignal, context: FileWorkContext): Promise<FileWorkOutcome> {
@@ -112,7 +113,9 @@ export async function handleFileWork(item: WorkItem<FileWorkEntry>, signal: Abor
       signal,
     );
     try {
-      return await handleClaimed(item, path, name, where, signal, context);
+      // Losing the claim (its lease expired while this replica was paused or cut off from the
+      // store) stops the work: another delivery may be processing the file by now.
+      return await handleClaimed(item, path, name, where, AbortSignal.any([signal, claim.signal]), context);
     } finally {
       await claim.release();
     }
@@ -150,7 +153,9 @@ async function handleClaimed(
     activity.write(FILES_ACTIVITY_SOURCE, `processed ${where} -> outbox/${basename(outcome)}`);
     return { kind: 'processed', resultPath: outcome };
   } catch (error) {
-    if (signal.aborted && isCancellation(error, signal)) throw error;
+    // Stopped, or the claim was lost: not a failure of the file, so no attempt is judged; the
+    // consumer nacks (or, on a stop, hands the entry back at once) and a later delivery retries.
+    if (signal.aborted) throw error;
     if (item.deliveryCount < context.maxAttempts) {
       counters.retried++;
       context.logger.warn(`Processing ${name} failed (delivery ${item.deliveryCount} of ${context.maxAttempts}); the entry goes back to the queue`, {

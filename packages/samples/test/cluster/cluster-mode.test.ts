@@ -13,6 +13,7 @@ import {
   type DailyForecastOptions,
   type Host,
   type HostApplicationBuilderOptions,
+  type LeaseStore,
   type WeatherClient,
 } from '@hostkit/core';
 import { ManualTimeProvider } from '@hostkit/core/testing';
@@ -164,6 +165,33 @@ describe('handleFileWork (cluster mode, at-least-once delivery)', () => {
     const outcome = await handleFileWork(last, signal, context);
     expect(outcome.kind).toBe('failed');
     expect(existsSync(join(store.failed, `${name}.error.json`))).toBe(true);
+  });
+
+  it('stops processing when its claim on the file is lost, and does not count it as a failed attempt, even on the last one', async () => {
+    await using dir = await tempDir();
+    const { store, queue, context } = await fixture(dir.path, 10_000);
+    // A store that answers "not yours any more" to renewals once told to: the claim's lease is lost.
+    const leases = new MemoryLeaseStore({ timeProvider: systemTimeProvider });
+    let stolen = false;
+    const store2: LeaseStore = {
+      tryAcquire: (...args) => leases.tryAcquire(...args),
+      renew: async (...args) => !stolen && (await leases.renew(...args)),
+      release: (...args) => leases.release(...args),
+    };
+    const claims = new DistributedLock(store2, { timeProvider: systemTimeProvider });
+    const name = '3b0f9c56-6c61-4d2b-9a4b-0d2e2f9b1c11--d.txt';
+    writeFileSync(join(store.uploads, name), 'slow\n');
+    await queue.enqueue({ file: `uploads/${name}`, source: 'upload', originalName: 'd.txt' });
+    const signal = new AbortController().signal;
+    const last = { ...(await queue.receive(signal)), deliveryCount: 2 };
+    const handling = handleFileWork(last, signal, { ...context, claims, claimTtlMs: 300 });
+    await until(() => (context.counters.inProgress === 1 ? true : undefined), 'the processing to start');
+    stolen = true;
+    await expect(handling).rejects.toMatchObject({ name: 'LeaseLostError' });
+    expect(existsSync(join(store.uploads, name))).toBe(true);
+    expect(readdirSync(store.failed)).toEqual([]);
+    expect(readdirSync(store.outbox).filter((file) => file.endsWith('.result.json'))).toEqual([]);
+    expect(context.counters).toMatchObject({ failed: 0, processed: 0, inProgress: 0 });
   });
 
   it('refuses an entry naming a file outside uploads/ and claimed/', async () => {
