@@ -337,6 +337,7 @@ export abstract class BackgroundService implements HostedService, Disposable {
       );
       this.#clusterLease = lease;
       logger.info(`Background service ${this.#displayName()} is the leader of "${singleton.name}" (fencing token ${lease.fencingToken})`, {
+        event: HostLogEvents.ClusterLeaderElected,
         service: this.#displayName(),
         lease: singleton.name,
         fencingToken: lease.fencingToken,
@@ -358,6 +359,7 @@ export abstract class BackgroundService implements HostedService, Disposable {
       const lost = lease.signal.reason instanceof LeaseLostError && !stopping.aborted;
       if (lost) {
         logger.warn(`Background service ${this.#displayName()} lost the lease "${singleton.name}"; campaigning again`, {
+          event: HostLogEvents.ClusterLeaseLost,
           service: this.#displayName(),
           lease: singleton.name,
           fencingToken: lease.fencingToken,

@@ -5,7 +5,7 @@
  * Ids 1 to 99 are .NET's, with the same numbers and names, so that dashboards and alert rules
  * written for a .NET host carry over. Ids from 100 are hostkit's own, grouped by tens:
  * 100s hosted-service lifecycle, 110s background-service restarts, 120s timeouts, 130s health
- * checks, 140s lifetime and signals.
+ * checks, 140s lifetime and signals, 150s cluster singletons.
  *
  * Each record carries its event in `LogRecord.event`; match on it (`MemoryLogSink.byEvent`), never
  * on the message text, which may change. Ids and names never change once released.
@@ -86,6 +86,18 @@ export interface HostLogEventCatalogue {
   readonly LifetimeSignalReceived: LogEvent;
   /** 141, critical: a second signal arrived during shutdown; the process exits at once, non-zero (`signal`). */
   readonly LifetimeForcedExit: LogEvent;
+
+  /**
+   * 150, info: a cluster-singleton background service acquired its lease and runs `execute` on
+   * this replica (`service`, `lease`: the lease's name, `fencingToken`).
+   */
+  readonly ClusterLeaderElected: LogEvent;
+  /**
+   * 151, warn: a cluster-singleton background service lost its lease (expired on the store, or the
+   * store unreachable for its time-to-live); `execute` was aborted and the service campaigns again
+   * (`service`, `lease`, `fencingToken`, `error`).
+   */
+  readonly ClusterLeaseLost: LogEvent;
 }
 
 function event(id: number, name: string): LogEvent {
@@ -124,4 +136,7 @@ export const HostLogEvents: HostLogEventCatalogue = Object.freeze({
 
   LifetimeSignalReceived: event(140, 'LifetimeSignalReceived'),
   LifetimeForcedExit: event(141, 'LifetimeForcedExit'),
+
+  ClusterLeaderElected: event(150, 'ClusterLeaderElected'),
+  ClusterLeaseLost: event(151, 'ClusterLeaseLost'),
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DistributedLock, LeaseLostError, MemoryLeaseStore } from '../../src/coordination/index.ts';
 import type { LeaseAcquisition, LeaseStore } from '../../src/coordination/index.ts';
-import { BackgroundService, type BackgroundServiceOptions } from '../../src/hosting/index.ts';
+import { BackgroundService, type BackgroundServiceOptions, HostLogEvents } from '../../src/hosting/index.ts';
 import { createLoggerFactory, MemoryLogSink } from '../../src/logging/index.ts';
 import { ManualTimeProvider } from '../../src/testing/index.ts';
 
@@ -96,6 +96,9 @@ describe('BackgroundService with clusterSingleton', () => {
     expect(leader.tokens).toEqual([leader.clusterLease?.fencingToken]);
     expect((a.runs === 1 ? b : a).clusterLease).toBeUndefined();
     expect(sink.filter({ level: 'info', messageIncludes: `is the leader of "scheduler" (fencing token ${leader.tokens[0]})` })).toHaveLength(1);
+    expect(sink.byEvent(HostLogEvents.ClusterLeaderElected).map((record) => record.fields)).toEqual([
+      expect.objectContaining({ lease: 'scheduler', fencingToken: leader.tokens[0] }),
+    ]);
     await a.stop(never());
     await b.stop(never());
   });
@@ -160,6 +163,9 @@ describe('BackgroundService with clusterSingleton', () => {
     expect(a.status).toBe('running');
     expect(a.fault).toBeUndefined();
     expect(sink.filter({ level: 'warn', messageIncludes: 'lost the lease "scheduler"; campaigning again' })).toHaveLength(1);
+    expect(sink.byEvent(HostLogEvents.ClusterLeaseLost).map((record) => record.fields)).toEqual([
+      expect.objectContaining({ lease: 'scheduler', fencingToken: first.fencingToken }),
+    ]);
     expect(sink.filter({ minimumLevel: 'error' })).toHaveLength(0);
     expect(a.runs).toBe(1);
     // The other replica's lease expires without renewal: this one becomes leader again.
