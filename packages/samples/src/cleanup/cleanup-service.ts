@@ -7,7 +7,7 @@ import {
   type TimeProvider,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { ClusterRunOptions } from '../cluster/cluster-run-options.ts';
+import { clusterSingletonServiceOptions, type ClusterRunOptions } from '../cluster/cluster-run-options.ts';
 import { LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
 
 const DAY_MS = 86_400_000;
@@ -85,15 +85,7 @@ export class CleanupService extends BackgroundService {
 
   constructor(scopes: ServiceScopeFactory, time: TimeProvider, logger: Logger, activity: ActivityLog, options: CleanupServiceOptions) {
     const cluster = options.cluster;
-    super(
-      cluster === undefined
-        ? {}
-        : {
-            timeProvider: time,
-            logger,
-            clusterSingleton: { lock: cluster.lock, name: CLEANUP_SINGLETON, leaseTtlMs: cluster.leaseTtlMs },
-          },
-    );
+    super(clusterSingletonServiceOptions(cluster, CLEANUP_SINGLETON, time, logger));
     this.#cluster = cluster;
     this.#scopes = scopes;
     this.#time = time;

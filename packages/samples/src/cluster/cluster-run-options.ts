@@ -1,4 +1,4 @@
-import type { DistributedLock } from '@hostkit/core';
+import type { BackgroundServiceOptions, DistributedLock, Logger, TimeProvider } from '@hostkit/core';
 import type { SqliteClusterRunLog } from '../database/cluster-run-log.ts';
 
 /**
@@ -14,4 +14,18 @@ export interface ClusterRunOptions {
   readonly runs: SqliteClusterRunLog;
   /** REPLICA_ID, recorded with each run. */
   readonly replicaId: string;
+}
+
+/**
+ * The BackgroundService options of a feature that runs as the cluster singleton `name` in cluster
+ * mode, and as a plain background service (no options) without it.
+ */
+export function clusterSingletonServiceOptions(
+  cluster: ClusterRunOptions | undefined,
+  name: string,
+  time: TimeProvider,
+  logger: Logger,
+): BackgroundServiceOptions {
+  if (cluster === undefined) return {};
+  return { timeProvider: time, logger, clusterSingleton: { lock: cluster.lock, name, leaseTtlMs: cluster.leaseTtlMs } };
 }

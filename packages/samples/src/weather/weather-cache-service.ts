@@ -14,7 +14,7 @@ import {
   type WeatherClient,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { ClusterRunOptions } from '../cluster/cluster-run-options.ts';
+import { clusterSingletonServiceOptions, type ClusterRunOptions } from '../cluster/cluster-run-options.ts';
 
 /** What the cache holds for a UTC day, and what GET /weather serves. */
 export interface CachedForecast {
@@ -108,15 +108,7 @@ export class WeatherCacheService extends BackgroundService {
     options: WeatherCacheServiceOptions,
   ) {
     const cluster = options.cluster;
-    super(
-      cluster === undefined
-        ? {}
-        : {
-            timeProvider: time,
-            logger,
-            clusterSingleton: { lock: cluster.lock, name: WEATHER_SINGLETON, leaseTtlMs: cluster.leaseTtlMs },
-          },
-    );
+    super(clusterSingletonServiceOptions(cluster, WEATHER_SINGLETON, time, logger));
     this.#cluster = cluster;
     this.#client = client;
     this.#cache = cache;
