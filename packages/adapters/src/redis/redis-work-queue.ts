@@ -77,6 +77,8 @@ interface Delivery {
 interface Waiter {
   readonly resolve: (delivery: Delivery) => void;
   readonly reject: (error: unknown) => void;
+  /** The receive's signal: once aborted, the waiter takes no delivery (its caller is gone). */
+  readonly signal: AbortSignal;
 }
 
 /**
@@ -247,7 +249,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #wait(signal: AbortSignal): Promise<Delivery> {
     let waiter!: Waiter;
     const promise = new Promise<Delivery>((resolve, reject) => {
-      waiter = { resolve, reject };
+      waiter = { resolve, reject, signal };
     });
     this.#waiters.push(waiter);
     this.#ensureLoop();
@@ -364,7 +366,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
 
   #dispatch(): void {
     while (this.#waiters.length > 0 && this.#buffer.length > 0) {
-      (this.#waiters.shift() as Waiter).resolve(this.#buffer.shift() as Delivery);
+      const waiter = this.#waiters.shift() as Waiter;
+      // Aborted, but its clean-up has not run yet: a delivery given to it would sit pending until
+      // its visibility timeout.
+      if (waiter.signal.aborted) continue;
+      waiter.resolve(this.#buffer.shift() as Delivery);
     }
   }
 
