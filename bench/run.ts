@@ -94,11 +94,11 @@ function command(runtime: Runtime, suite: string, quick: boolean): { file: strin
   const script = join(suitesDir, `${suite}.bench.ts`);
   const extra = quick ? ['--quick'] : [];
   if (runtime === 'node') {
-    return { file: process.execPath, args: ['--expose-gc', '--conditions=source', script, ...extra] };
+    return { file: process.execPath, args: ['--expose-gc', '--conditions=@hostkit/source', script, ...extra] };
   }
   return {
     file: denoExecutable(),
-    args: ['run', '-A', '--v8-flags=--expose-gc', '--conditions=source', script, ...extra],
+    args: ['run', '-A', '--v8-flags=--expose-gc', '--conditions=@hostkit/source', script, ...extra],
   };
 }
 

@@ -217,8 +217,8 @@ async function probeRss(key: string, files: number): Promise<number> {
   const flags = [`${PROBE_FLAG}${key}`, ...(quickMode ? ['--quick'] : [])];
   const args =
     runtimeKey() === 'deno'
-      ? ['run', '-A', '--v8-flags=--expose-gc', '--conditions=source', file, ...flags]
-      : ['--expose-gc', '--conditions=source', file, ...flags];
+      ? ['run', '-A', '--v8-flags=--expose-gc', '--conditions=@hostkit/source', file, ...flags]
+      : ['--expose-gc', '--conditions=@hostkit/source', file, ...flags];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.setEncoding('utf8');

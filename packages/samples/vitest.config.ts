@@ -1,9 +1,9 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  // Workspace packages resolve to their TypeScript sources ("source" export condition): no build before tests.
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  // Workspace packages resolve to their TypeScript sources ("@hostkit/source" export condition, set only inside this repo): no build before tests.
+  resolve: { conditions: ['@hostkit/source'] },
+  ssr: { resolve: { conditions: ['@hostkit/source'] } },
   test: {
     name: 'samples',
     include: ['test/**/*.test.ts'],

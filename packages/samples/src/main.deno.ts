@@ -1,6 +1,6 @@
 /**
  * The samples program on Deno 2.9: `npm run start:deno -w @hostkit/samples`, or
- * `deno run -A --conditions=source src/main.deno.ts [--port 8080 ...]` in packages/samples.
+ * `deno run -A --conditions=@hostkit/source src/main.deno.ts [--port 8080 ...]` in packages/samples.
  * The same host as `main.ts`; only the runtime adapter differs (Deno's signals, clock and exit code).
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * The samples program on Node 24: `npm start` at the repository root, or
- * `node --conditions=source src/main.ts [--port 8080 ...]` in packages/samples.
+ * `node --conditions=@hostkit/source src/main.ts [--port 8080 ...]` in packages/samples.
  * @module
  */
 import { createNodeHostBuilder, runMain } from '@hostkit/adapters/node';

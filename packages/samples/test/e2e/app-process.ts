@@ -130,8 +130,8 @@ export async function makeTempDataDir(): Promise<string> {
 /** The command line that runs the program on `runtime`. */
 export function commandFor(runtime: AppRuntime, args: readonly string[] = []): { command: string; args: string[] } {
   return runtime === 'node'
-    ? { command: NODE_BINARY, args: ['--conditions=source', 'src/main.ts', ...args] }
-    : { command: DENO_BINARY, args: ['run', '-A', '--conditions=source', 'src/main.deno.ts', ...args] };
+    ? { command: NODE_BINARY, args: ['--conditions=@hostkit/source', 'src/main.ts', ...args] }
+    : { command: DENO_BINARY, args: ['run', '-A', '--conditions=@hostkit/source', 'src/main.deno.ts', ...args] };
 }
 
 const LISTENING = /listening on (http:\/\/127\.0\.0\.1:(\d+))/;
