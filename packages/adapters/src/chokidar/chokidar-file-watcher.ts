@@ -2,7 +2,8 @@ import type { Dir, Stats } from 'node:fs';
 import { opendir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type FileWatcher, type FileWatchHandler, isTemporaryFileName } from '@hostkit/core';
-import { type FSWatcher, watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
+import { watch } from '../optional-peers/chokidar.ts';
 import { isGone, SettleTracker } from './settle-tracker.ts';
 
 /** Options for {@link createChokidarFileWatcher}. */

@@ -1,5 +1,6 @@
 import { raceSignal, throwIfAborted, type Logger } from '@hostkit/core';
-import { createClient, type RedisArgument, type RedisClientType, type TypeMapping } from 'redis';
+import type { RedisArgument, RedisClientType, TypeMapping } from 'redis';
+import { createClient } from '../optional-peers/redis.ts';
 import { isNoScriptError, type LuaScript } from './lua-script.ts';
 import {
   redactUrl,

@@ -8,7 +8,8 @@ import {
   type DistributedCache,
   type DistributedCacheEntryOptions,
 } from '@hostkit/core';
-import { RESP_TYPES, type TypeMapping } from 'redis';
+import type { TypeMapping } from 'redis';
+import { RESP_TYPES } from '../optional-peers/redis.ts';
 import { LuaScript } from './lua-script.ts';
 import type { RedisConnection } from './redis-connection.ts';
 import { checkKeyPrefix } from './redis-keys.ts';

@@ -14,7 +14,8 @@ import {
   type TimeProvider,
   type WeatherClient,
 } from '@hostkit/core';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent } from '../optional-peers/undici.ts';
 import { currentWeatherPath, dailyForecastPath, resolveUnits } from './open-meteo-request.ts';
 import { type OpenMeteoUnits, readCurrentWeather, readDailyForecast, ResponseProblem } from './open-meteo-response.ts';
 import { readBody } from './read-body.ts';
