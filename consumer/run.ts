@@ -106,6 +106,7 @@ try {
       ['types', 'default'].filter((condition) => !existsSync(join(packageDir, targets[condition] ?? '<none>'))).map((condition) => `${subpath} ${condition}`),
     );
     check(`${name}: every export's types and default exist in the package`, missing.length === 0, `missing: ${missing.join(', ')}`);
+    check(`${name}: the package has its README.md`, existsSync(join(packageDir, 'README.md')));
   }
 
   step('type-check the project with module NodeNext');
