@@ -25,3 +25,5 @@ export { RedisLeaseStore, type RedisLeaseStoreOptions } from './redis-lease-stor
 export { RedisWorkQueue, type RedisWorkQueueOptions } from './redis-work-queue.ts';
 export { RedisDistributedCache, type RedisDistributedCacheOptions } from './redis-distributed-cache.ts';
 export { RedisLogEvents } from './redis-log-events.ts';
+/** A script that {@link RedisConnection.runScript} runs (EVALSHA, falling back to EVAL). */
+export type { LuaScript } from './lua-script.ts';

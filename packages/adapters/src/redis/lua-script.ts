@@ -8,6 +8,7 @@ export class LuaScript {
   readonly source: string;
   #sha: Promise<string> | undefined;
 
+  /** Wraps `source`; nothing is sent to the server until the script first runs. */
   constructor(source: string) {
     this.source = source;
   }

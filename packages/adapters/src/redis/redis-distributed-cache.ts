@@ -88,6 +88,7 @@ export class RedisDistributedCache implements DistributedCache {
   readonly #connection: RedisConnection;
   readonly #prefix: string;
 
+  /** Creates a cache over `options.connection`, which its owner connects and closes. */
   constructor(options: RedisDistributedCacheOptions) {
     if (typeof options !== 'object' || options === null || options.connection === undefined) {
       throw new TypeError(`Expected options to be an object with a connection, got ${describeValue(options)}`);

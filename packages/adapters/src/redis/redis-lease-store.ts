@@ -74,6 +74,7 @@ export class RedisLeaseStore implements LeaseStore {
   readonly #connection: RedisConnection;
   readonly #prefix: string;
 
+  /** Creates a lease store over `options.connection`, which its owner connects and closes. */
   constructor(options: RedisLeaseStoreOptions) {
     if (typeof options !== 'object' || options === null || options.connection === undefined) {
       throw new TypeError(`Expected options to be an object with a connection, got ${describeValue(options)}`);

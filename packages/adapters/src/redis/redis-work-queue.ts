@@ -132,6 +132,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #closing: Promise<void> | undefined;
   #wakeSleep: (() => void) | undefined;
 
+  /** Creates the queue `options.name` over `options.connection`; the stream and its consumer group are created when first needed. */
   constructor(options: RedisWorkQueueOptions) {
     if (typeof options !== 'object' || options === null || options.connection === undefined) {
       throw new TypeError(`Expected options to be an object with a connection and a name, got ${describeValue(options)}`);

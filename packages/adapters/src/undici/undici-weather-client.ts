@@ -130,6 +130,7 @@ export class UndiciWeatherClient implements WeatherClient, AsyncDisposable {
   #closing: Promise<void> | undefined = undefined;
 
   /**
+   * Creates a client with its own keep-alive Agent, or over `options.dispatcher`; every option has a default.
    * @throws TypeError when `baseUrl` is not a string, `apiKey` is not a non-empty string, or
    * connection options are given with `dispatcher`.
    * @throws RangeError naming the option when `baseUrl`, a timeout, `maxResponseSize`, a unit or

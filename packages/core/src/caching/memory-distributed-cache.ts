@@ -76,6 +76,7 @@ export class MemoryDistributedCache implements DistributedCache {
   #lastScan: number;
 
   /**
+   * Creates an empty cache in this process.
    * @throws TypeError when `timeProvider` is not a TimeProvider.
    * @throws RangeError when `maxEntries` or `maxBytes` is not an integer >= 1, or
    *   `expirationScanInterval` is not a number >= 0.

@@ -52,6 +52,7 @@ export class CancellationSource implements Disposable {
   #disposed = false;
 
   /**
+   * Creates a source whose {@link signal} is not aborted yet; with `options.delay`, it aborts by itself after that many ms.
    * @throws TypeError when `delay` is given without a `timeProvider`.
    * @throws RangeError when `delay` is not a number >= 0.
    */
@@ -143,6 +144,7 @@ export class CancellationSource implements Disposable {
     this.#release();
   }
 
+  /** Calls {@link dispose}, so that `using` releases the source at the end of a block. */
   [Symbol.dispose](): void {
     this.dispose();
   }

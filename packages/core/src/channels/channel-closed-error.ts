@@ -7,9 +7,11 @@
  * a clean end from a failed producer: `err.cause === undefined` means the writer finished cleanly.
  */
 export class ChannelClosedError extends Error {
+  /** Always `'ChannelClosedError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'ChannelClosedError';
 
   /**
+   * Creates the error; `options.cause` carries the reason the writer completed with, if any.
    * @param message What was attempted on the closed channel.
    * @param options `cause`: the error the channel was completed with, if any.
    */

@@ -7,7 +7,9 @@ import type { ChannelWriter } from './channel-writer.ts';
  * `createUnboundedChannel`; hand the writer to producers and the reader to consumers.
  */
 export interface Channel<T> {
+  /** The consumers' side: reads, waits for items, sees completion. */
   readonly reader: ChannelReader<T>;
+  /** The producers' side: writes (waiting or dropping when full), completes the channel. */
   readonly writer: ChannelWriter<T>;
   /**
    * How many items the channel's full mode has discarded so far (each one also went to

@@ -59,7 +59,10 @@ export class DistributedLock {
   readonly #time: TimeProvider;
   readonly #logger: Logger;
 
-  /** @throws TypeError when `store` is not a LeaseStore or `timeProvider` not a TimeProvider. */
+  /**
+   * Creates a lock over `store`; the options give its clock and logger.
+   * @throws TypeError when `store` is not a LeaseStore or `timeProvider` not a TimeProvider.
+   */
   constructor(store: LeaseStore, options?: DistributedLockOptions) {
     if (typeof store !== 'object' || store === null || typeof store.tryAcquire !== 'function' || typeof store.renew !== 'function' || typeof store.release !== 'function') {
       throw new TypeError(`Expected store to be a LeaseStore, got ${describeValue(store)}`);

@@ -8,9 +8,11 @@
  * renewal answered that the lease belongs to someone else.
  */
 export class LeaseLostError extends Error {
+  /** Always `'LeaseLostError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'LeaseLostError';
 
   /**
+   * Creates the error; `options.cause` carries why the lease was lost (an expiry, a store error).
    * @param message What was lost and how.
    * @param options `cause`: the store error that kept the lease from being renewed, if any.
    */

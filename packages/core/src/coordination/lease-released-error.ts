@@ -7,7 +7,10 @@
  * LeaseReleasedError` still tells it from other cancellations.
  */
 export class LeaseReleasedError extends DOMException {
-  /** @param message What was released. */
+  /**
+   * Creates the error that a released lease's signal is aborted with.
+   * @param message What was released.
+   */
   constructor(message = 'The lease was released.') {
     super(message, 'AbortError');
   }

@@ -38,7 +38,10 @@ export class MemoryLeaseStore implements LeaseStore {
   /** The last fencing token given out per name; kept when the lease ends. */
   readonly #tokens = new Map<string, number>();
 
-  /** @throws TypeError when `timeProvider` is not a TimeProvider. */
+  /**
+   * Creates a store with no leases, on `options.timeProvider` (the system clock by default).
+   * @throws TypeError when `timeProvider` is not a TimeProvider.
+   */
   constructor(options?: MemoryLeaseStoreOptions) {
     const time = options?.timeProvider ?? systemTimeProvider;
     if (typeof time !== 'object' || time === null || typeof time.timestamp !== 'function') {

@@ -10,6 +10,7 @@
  * first resolution, in every environment (.NET checks only in Development).
  */
 export class CaptiveDependencyError extends Error {
+  /** Always `'CaptiveDependencyError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'CaptiveDependencyError';
   /** The singleton that depends on the scoped service; `undefined` when the root provider asked. */
   readonly singletonName: string | undefined;
@@ -19,6 +20,7 @@ export class CaptiveDependencyError extends Error {
   readonly path: readonly string[];
 
   /**
+   * Creates the error, with a message that names the services and the ways out.
    * @param singletonName The consuming singleton, or `undefined` for the root provider.
    * @param path The chain of services, ending with the scoped one.
    */

@@ -5,6 +5,7 @@
  * that has already been disposed.
  */
 export class ObjectDisposedError extends Error {
+  /** Always `'ObjectDisposedError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'ObjectDisposedError';
   /** What was disposed: `service scope` or `service provider`. */
   readonly objectName: string;
@@ -12,6 +13,7 @@ export class ObjectDisposedError extends Error {
   readonly serviceName: string | undefined;
 
   /**
+   * Creates the error, naming what was disposed and the service that was asked for.
    * @param objectName What was disposed: `service scope` or `service provider`.
    * @param serviceName The service that was requested, if any.
    */

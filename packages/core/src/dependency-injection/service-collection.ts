@@ -67,6 +67,7 @@ export class ServiceCollection {
   readonly #registrations: Registration[] = [];
   #built = false;
 
+  /** Creates an empty collection that binds into `options.container`, or into a new inversify container. */
   constructor(options?: ServiceCollectionOptions) {
     this.container = options?.container ?? new Container();
   }
@@ -77,6 +78,7 @@ export class ServiceCollection {
    * @throws TypeError when the token, dependency list or factory is not what is expected.
    */
   addSingleton<T>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  /** Registers a singleton whose factory receives `dependencies`, resolved in order; the list lets `build()` check lifetimes (a captive dependency is an error there). */
   addSingleton<T, const D extends DependencyList>(
     token: ServiceToken<T>,
     dependencies: D,
@@ -92,6 +94,7 @@ export class ServiceCollection {
    * @throws TypeError when the token, dependency list or factory is not what is expected.
    */
   addScoped<T>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  /** Registers a scoped service whose factory receives `dependencies`, resolved in order from the same scope. */
   addScoped<T, const D extends DependencyList>(
     token: ServiceToken<T>,
     dependencies: D,
@@ -107,6 +110,7 @@ export class ServiceCollection {
    * @throws TypeError when the token, dependency list or factory is not what is expected.
    */
   addTransient<T>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  /** Registers a transient whose factory receives `dependencies`, resolved in order. */
   addTransient<T, const D extends DependencyList>(
     token: ServiceToken<T>,
     dependencies: D,

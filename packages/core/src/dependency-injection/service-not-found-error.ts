@@ -3,6 +3,7 @@
  * `ServiceCollection.build()` when a dependency list names a token that nothing registers.
  */
 export class ServiceNotFoundError extends Error {
+  /** Always `'ServiceNotFoundError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'ServiceNotFoundError';
   /** The service that has no registration. */
   readonly serviceName: string;
@@ -10,6 +11,7 @@ export class ServiceNotFoundError extends Error {
   readonly requiredBy: string | undefined;
 
   /**
+   * Creates the error, naming the service and, when known, the one that depends on it.
    * @param serviceName The service that has no registration.
    * @param requiredBy The service whose dependency list names it, if any.
    */

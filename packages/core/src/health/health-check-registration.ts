@@ -6,6 +6,7 @@ import { isHealthStatus, type HealthStatus } from './health-status.ts';
 export interface HealthCheckRegistration {
   /** Unique among the registrations of one service; the key of the check's report entry. */
   readonly name: string;
+  /** The check to run; it receives a signal that aborts at {@link timeout}. */
   readonly check: HealthCheck;
   /**
    * Milliseconds the check may take, measured on the service's TimeProvider. When it elapses the
@@ -28,8 +29,11 @@ export interface HealthCheckRegistration {
 
 /** A {@link HealthCheckRegistration} after validation: every setting present, tags frozen. */
 export interface NormalizedHealthCheckRegistration extends HealthCheckRegistration {
+  /** Milliseconds the check may take; the service's default when the registration gave none. */
   readonly timeout: number;
+  /** The registration's tags, frozen; empty when it gave none. */
   readonly tags: readonly string[];
+  /** What the check reports when it throws or times out; `'unhealthy'` when the registration gave none. */
   readonly failureStatus: HealthStatus;
 }
 

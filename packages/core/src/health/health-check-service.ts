@@ -64,6 +64,7 @@ export class HealthCheckService {
   readonly #logger: Logger;
 
   /**
+   * Validates the registrations and keeps them in the order given.
    * @throws RangeError when two registrations share a name (every duplicate is named), or a
    * timeout or failure status is invalid.
    * @throws TypeError when a registration is malformed.

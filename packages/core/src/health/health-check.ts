@@ -2,6 +2,7 @@ import type { HealthStatus } from './health-status.ts';
 
 /** What one health check reports. */
 export interface HealthCheckResult {
+  /** Healthy, degraded or unhealthy: what the report and the endpoints show. */
   readonly status: HealthStatus;
   /** For people: why the status is what it is ("3 of 5 replicas reachable"). */
   readonly description?: string;

@@ -4,12 +4,15 @@ import type { HealthStatus } from './health-status.ts';
 
 /** One check's outcome in a {@link HealthReport}. */
 export interface HealthReportEntry {
+  /** The check's status, or its failure status when it threw or timed out. */
   readonly status: HealthStatus;
+  /** The check's description, or what went wrong when it threw or timed out. */
   readonly description?: string;
   /** Milliseconds from the check's start to its result (or to its deadline when it timed out). */
   readonly duration: number;
   /** What the check threw, what it returned as `error`, or the `TimeoutError` its signal was aborted with. */
   readonly error?: unknown;
+  /** The check's extra values, as it returned them. */
   readonly data?: Readonly<Record<string, unknown>>;
   /** The registration's tags. */
   readonly tags: readonly string[];

@@ -10,8 +10,11 @@ export type HostReadiness = 'starting' | 'ready' | 'stopping';
 
 /** One service's problem as published on a {@link HealthStatusBoard}. */
 export interface ServiceHealthNotice {
+  /** Degraded or unhealthy: a healthy service publishes nothing. */
   readonly status: Exclude<HealthStatus, 'healthy'>;
+  /** For people: what is wrong with the service. */
   readonly description: string;
+  /** The error behind the problem, if there is one. */
   readonly error?: unknown;
 }
 

@@ -3,9 +3,15 @@ import type { HealthCheck, HealthCheckResult } from './health-check.ts';
 
 /** Options of {@link createReadinessCheck}. */
 export interface ReadinessCheckOptions {
-  /** @default 'Ready' */
+  /**
+   * The description the check reports while the host is ready.
+   * @default 'Ready'
+   */
   readonly readyDescription?: string;
-  /** @default 'Not ready' */
+  /**
+   * The description the check reports while the host is starting or stopping.
+   * @default 'Not ready'
+   */
   readonly notReadyDescription?: string;
 }
 

@@ -155,6 +155,7 @@ export abstract class BackgroundService implements HostedService, Disposable {
   #restarts = 0;
 
   /**
+   * Creates the service; the options add a restart policy or make it a cluster singleton.
    * @throws RangeError or TypeError when `options.restartPolicy` has a bad value (see
    * {@link RestartPolicy}), or `options.clusterSingleton` has (no lock, an empty name, a ttl
    * that is not finite and > 0).

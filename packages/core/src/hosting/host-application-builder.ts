@@ -63,6 +63,7 @@ export class HostApplicationBuilder {
   lifetime: HostLifetime;
   #built = false;
 
+  /** Creates a builder with the defaults (system clock, JSON console log, embedded lifetime), each replaceable by `options` or later. */
   constructor(options: HostApplicationBuilderOptions = {}) {
     this.services = new HostServiceCollection(options.services);
     this.options = { ...options.hostOptions };

@@ -40,6 +40,7 @@ export class HostApplicationLifetime implements ApplicationLifetime {
   readonly #stopping = new LifetimeEvent('stopping', HostLogEvents.ApplicationStoppingException);
   readonly #stopped = new LifetimeEvent('stopped', HostLogEvents.ApplicationStoppedException);
 
+  /** Creates a lifetime whose events have not fired yet. */
   constructor(options: HostApplicationLifetimeOptions = {}) {
     this.#logger = options.logger ?? nullLogger;
   }

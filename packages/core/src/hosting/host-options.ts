@@ -52,10 +52,15 @@ export interface HostOptions {
 
 /** {@link HostOptions} with defaults applied and every value checked. */
 export interface ResolvedHostOptions {
+  /** {@link HostOptions.startupTimeout}; `undefined` for no limit. */
   readonly startupTimeout: number | undefined;
+  /** {@link HostOptions.shutdownTimeout}, in ms. */
   readonly shutdownTimeout: number;
+  /** {@link HostOptions.servicesStartConcurrently}. */
   readonly servicesStartConcurrently: boolean;
+  /** {@link HostOptions.servicesStopConcurrently}. */
   readonly servicesStopConcurrently: boolean;
+  /** {@link HostOptions.backgroundServiceExceptionBehavior}. */
   readonly backgroundServiceExceptionBehavior: BackgroundServiceExceptionBehavior;
 }
 

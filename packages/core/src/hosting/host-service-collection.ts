@@ -17,6 +17,7 @@ export class HostServiceCollection extends ServiceCollection {
   readonly #hosted: HostedServiceDescriptor[] = [];
   readonly #hostedTokens = new Set<ServiceToken<HostedService>>();
 
+  /** Creates an empty collection with no hosted services; see {@link ServiceCollection} for `options`. */
   constructor(options?: ServiceCollectionOptions) {
     super(options);
   }
@@ -38,6 +39,7 @@ export class HostServiceCollection extends ServiceCollection {
    * @throws TypeError when the token, dependency list or factory is not what is expected.
    */
   addHostedService<T extends HostedService>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  /** Registers a hosted service whose factory receives `dependencies`, resolved in order and checked at build. */
   addHostedService<T extends HostedService, const D extends DependencyList>(
     token: ServiceToken<T>,
     dependencies: D,

@@ -7,6 +7,7 @@
  * other stop errors), so the process exits non-zero and the log says which service hung.
  */
 export class HostShutdownTimeoutError extends Error {
+  /** Always `'HostShutdownTimeoutError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'HostShutdownTimeoutError';
   /** The names (DI token or class names) of the abandoned services, in the order they were stopped. */
   readonly abandoned: readonly string[];
@@ -14,6 +15,7 @@ export class HostShutdownTimeoutError extends Error {
   readonly timeout: number;
 
   /**
+   * Creates the error, naming the abandoned services and the timeout.
    * @param abandoned Names of the services that had not stopped.
    * @param timeout The `shutdownTimeout` in milliseconds.
    * @param cause The stop signal's abort reason.

@@ -34,6 +34,7 @@ export type HostPhase = 'created' | 'starting' | 'started' | 'stopping' | 'stopp
 
 /** One hosted service as registered: the DI token it is resolved by, and its name for logs. */
 export interface HostedServiceDescriptor {
+  /** The DI token the host resolves the service by. */
   readonly token: ServiceToken<HostedService>;
   /** The log category of the service and its name in messages: the token's or class's name. */
   readonly name: string;
@@ -48,10 +49,15 @@ export interface HostParts {
   readonly services: ServiceProvider;
   /** The hosted services, in registration order (their start order). */
   readonly hostedServices: readonly HostedServiceDescriptor[];
+  /** Waits for the start and the stop request (signals, a test's hand) and reports the outcome. */
   readonly lifetime: HostLifetime;
+  /** The events and `stopApplication()` that the application sees. */
   readonly applicationLifetime: HostApplicationLifetime;
+  /** Timeouts and policies of the start and the stop, checked. */
   readonly options: ResolvedHostOptions;
+  /** The clock of the host's timeouts and of its services. */
   readonly timeProvider: TimeProvider;
+  /** Makes the loggers of the host and its services. */
   readonly loggerFactory: LoggerFactory;
   /** Where the host publishes faulted services and readiness for the health checks. */
   readonly health: HealthStatusBoard;

@@ -54,12 +54,19 @@ export interface RestartPolicy {
 
 /** A {@link RestartPolicy} with its defaults applied and its values checked. */
 export interface ResolvedRestartPolicy {
+  /** {@link RestartPolicy.maxAttempts}. */
   readonly maxAttempts: number;
+  /** {@link RestartPolicy.initialDelay}, in ms. */
   readonly initialDelay: number;
+  /** {@link RestartPolicy.maxDelay}, in ms. */
   readonly maxDelay: number;
+  /** {@link RestartPolicy.multiplier}. */
   readonly multiplier: number;
+  /** {@link RestartPolicy.jitter}. */
   readonly jitter: number;
+  /** {@link RestartPolicy.resetAfter}, in ms; `undefined` when faults are counted for the life of the service. */
   readonly resetAfter: number | undefined;
+  /** {@link RestartPolicy.random}. */
   readonly random: () => number;
 }
 

@@ -6,7 +6,9 @@ import type { LogSink } from './log-sink.ts';
 
 /** The part of the web-standard `console` that {@link ConsoleLogSink} uses. */
 export interface ConsoleLike {
+  /** Writes a record below the standard-error threshold (standard output). */
   log(...data: unknown[]): void;
+  /** Writes a record at or above the standard-error threshold. */
   error(...data: unknown[]): void;
 }
 
@@ -55,6 +57,7 @@ export class ConsoleLogSink implements LogSink {
   readonly #errorThreshold: number;
   readonly #formatRecord: (record: LogRecord) => string;
 
+  /** Creates a sink that writes to the global `console`, or to `options.console`. */
   constructor(options: ConsoleLogSinkOptions = {}) {
     const format = options.format ?? 'json';
     if (format !== 'json' && format !== 'text') {

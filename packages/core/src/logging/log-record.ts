@@ -17,6 +17,7 @@ export interface LogFields {
   readonly event?: LogEvent | undefined;
   /** The error behind this record. Reserved: not copied into {@link LogRecord.fields}. */
   readonly error?: unknown;
+  /** Any other field: copied into {@link LogRecord.fields}. */
   readonly [key: string]: unknown;
 }
 
@@ -24,9 +25,11 @@ export interface LogFields {
 export interface LogRecord {
   /** When the record was created, in epoch milliseconds from the factory's TimeProvider `now()`. */
   readonly timestamp: number;
+  /** The record's level; records below the logger factory's `minimumLevel` never reach a sink. */
   readonly level: LogLevel;
   /** The logger's category, usually the dotted name of the component that logs. */
   readonly category: string;
+  /** The message as the caller passed it. */
   readonly message: string;
   /** Present when the caller passed `event` in the fields. */
   readonly event?: LogEvent;

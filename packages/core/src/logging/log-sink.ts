@@ -9,5 +9,6 @@ import type { LogRecord } from './log-record.ts';
  * logger factory catches the error and reports it (see `LoggerFactoryOptions.onSinkError`).
  */
 export interface LogSink {
+  /** Takes one record; called synchronously, so it must return quickly and must not modify `record`. */
   write(record: LogRecord): void;
 }

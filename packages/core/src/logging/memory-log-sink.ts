@@ -38,7 +38,10 @@ export class MemoryLogSink implements LogSink {
   readonly #records: LogRecord[] = [];
   #dropped = 0;
 
-  /** @throws RangeError when `capacity` is not an integer >= 1 or `Infinity`. */
+  /**
+   * Creates an empty sink that keeps at most `options.capacity` records.
+   * @throws RangeError when `capacity` is not an integer >= 1 or `Infinity`.
+   */
   constructor(options: MemoryLogSinkOptions = {}) {
     const capacity = options.capacity ?? Infinity;
     if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 1))) {
@@ -57,6 +60,7 @@ export class MemoryLogSink implements LogSink {
     return this.#dropped;
   }
 
+  /** Keeps `record`; when the sink is full, drops the oldest record and counts it in {@link droppedCount}. */
   write(record: LogRecord): void {
     if (this.#records.length >= this.#capacity) {
       this.#records.shift();

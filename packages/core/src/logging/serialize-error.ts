@@ -8,6 +8,7 @@
 export interface SerializedError {
   /** `error.name`, e.g. `TypeError`; `NonError` when the value thrown was not an error. */
   readonly name: string;
+  /** `error.message`, or the thrown value as a string when it was not an error. */
   readonly message: string;
   /** The stack trace as the runtime wrote it (first line included), when there is one. */
   readonly stack?: string;
@@ -19,6 +20,7 @@ export interface SerializedError {
   readonly cause?: unknown;
   /** An `AggregateError`'s `errors`, each serialised. */
   readonly errors?: readonly unknown[];
+  /** The error's other own properties (`code`, `status`...), serialised. */
   readonly [key: string]: unknown;
 }
 

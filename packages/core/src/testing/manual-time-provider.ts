@@ -60,6 +60,7 @@ export class ManualTimeProvider extends TimeProvider {
   readonly #maxFiringsPerInstant: number;
 
   /**
+   * Creates a clock that stands still at `options.now` until a test advances it.
    * @throws RangeError when `options.now` is not a finite number or a valid `Date`, or when
    *   `options.maxFiringsPerInstant` is not an integer >= 1.
    */

@@ -141,6 +141,7 @@ export class PeriodicTimer implements Disposable {
     this.#settle(false);
   }
 
+  /** Calls {@link dispose}, so that `using` stops the timer at the end of a block. */
   [Symbol.dispose](): void {
     this.dispose();
   }

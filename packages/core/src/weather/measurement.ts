@@ -14,6 +14,8 @@ export type PrecipitationUnit = 'mm' | 'inch';
 
 /** A number and the unit it is in. */
 export interface Measurement<TUnit extends string> {
+  /** The number, in {@link unit}. */
   readonly value: number;
+  /** The unit of {@link value}, e.g. `'°C'`. */
   readonly unit: TUnit;
 }

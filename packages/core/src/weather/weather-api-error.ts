@@ -17,6 +17,7 @@ export interface WeatherApiErrorOptions extends ErrorOptions {
  * asked for a longer wait than the implementation allows.
  */
 export class WeatherApiError extends Error {
+  /** Always `'WeatherApiError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'WeatherApiError';
   /** The HTTP status of the last response. */
   readonly status: number;
@@ -30,6 +31,7 @@ export class WeatherApiError extends Error {
   /** Requests made before giving up, the last one included. */
   readonly attempts: number;
 
+  /** Creates the error for the HTTP `status` the service answered with. */
   constructor(status: number, options?: WeatherApiErrorOptions) {
     const reason = options?.reason;
     const retryAfterMs = options?.retryAfterMs;

@@ -13,6 +13,7 @@ export interface WeatherRequestErrorOptions extends ErrorOptions {
  * `UND_ERR_HEADERS_TIMEOUT` or `ECONNRESET`), with any secret removed.
  */
 export class WeatherRequestError extends Error {
+  /** Always `'WeatherRequestError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'WeatherRequestError';
   /** What went wrong, without the "Weather request failed" prefix of the message. */
   readonly problem: string;
@@ -20,6 +21,7 @@ export class WeatherRequestError extends Error {
   readonly attempts: number;
 
   /**
+   * Creates the error; `problem` says what failed (a timeout, a refused connection).
    * @param problem What went wrong, e.g. `no response headers within 10000 ms (headersTimeout)`.
    * @param options `cause`: the transport's error.
    */

@@ -14,6 +14,7 @@ export interface WeatherResponseErrorOptions extends ErrorOptions {
  * `daily.temperature_2m_max is missing`, `body exceeded 1048576 bytes`.
  */
 export class WeatherResponseError extends Error {
+  /** Always `'WeatherResponseError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'WeatherResponseError';
   /** What was wrong, without the "Invalid weather response" prefix of the message. */
   readonly problem: string;
@@ -21,6 +22,7 @@ export class WeatherResponseError extends Error {
   readonly attempts: number;
 
   /**
+   * Creates the error; `problem` says what was wrong with the response.
    * @param problem What was wrong, e.g. `daily.time has 6 entries, expected 7`.
    * @param options `cause`: the parse or network error behind it, if any.
    */

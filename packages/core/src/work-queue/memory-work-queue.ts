@@ -62,6 +62,7 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
   #closed = false;
 
   /**
+   * Creates the empty queue `name` in this process.
    * @throws TypeError when `name` is not a string or `timeProvider` not a TimeProvider.
    * @throws RangeError when `name` is empty or an option is out of range (see {@link checkWorkQueueOptions}).
    */

@@ -7,9 +7,11 @@
  * drop its result if it can, and make the work idempotent anyway.
  */
 export class WorkItemLostError extends Error {
+  /** Always `'WorkItemLostError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'WorkItemLostError';
 
   /**
+   * Creates the error; `options.cause` carries why the delivery lost the entry.
    * @param message Which entry, and why its delivery is over.
    * @param options `cause`: the store's answer, if any.
    */

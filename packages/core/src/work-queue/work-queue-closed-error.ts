@@ -4,9 +4,13 @@
  * are not affected.
  */
 export class WorkQueueClosedError extends Error {
+  /** Always `'WorkQueueClosedError'`: what logs and `error.name` checks see. */
   override readonly name: string = 'WorkQueueClosedError';
 
-  /** @param message Which queue, and what was attempted. */
+  /**
+   * Creates the error that calls on a closed queue reject with.
+   * @param message Which queue, and what was attempted.
+   */
   constructor(message = 'The work queue is closed.', options?: ErrorOptions) {
     super(message, options);
   }

@@ -32,9 +32,13 @@ export interface WorkItem<T> {
 
 /** An entry that was delivered `maxDeliveries` times without an ack, kept for a person to look at. */
 export interface DeadLetter<T> {
+  /** The entry's id, as `enqueue` returned it. */
   readonly id: string;
+  /** The payload as it was enqueued. */
   readonly payload: T;
+  /** How many times the entry was delivered. */
   readonly deliveryCount: number;
+  /** Epoch ms when the entry was enqueued. */
   readonly enqueuedAt: number;
   /** Epoch ms when it was dead-lettered. */
   readonly deadAt: number;
