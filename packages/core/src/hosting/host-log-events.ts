@@ -69,7 +69,9 @@ export interface HostLogEventCatalogue {
   readonly ShutdownTimedOut: LogEvent;
   /**
    * 122, error: after the shutdown timeout, these hosted services had still not stopped and were
-   * abandoned (`services`: their names, in stop order).
+   * abandoned (`services`: all their names, in stop order; `blocking`: those that were stopping
+   * when the budget ran out, the ones that held the shutdown up; `askedTooLate`: those asked to
+   * stop only once the budget was spent, with an aborted signal, that did not stop at once).
    */
   readonly HostedServicesAbandoned: LogEvent;
 
