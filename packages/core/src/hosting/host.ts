@@ -297,6 +297,7 @@ export class Host implements AsyncDisposable {
     try {
       await this.dispose();
     } catch (error) {
+      this.#logger.error('The DI container failed to dispose', { event: HostLogEvents.ServicesDisposeFaulted, error });
       errors.push(error);
     }
     if (this.#backgroundFault !== undefined) errors.unshift(this.#backgroundFault.error);
@@ -371,12 +372,22 @@ export class Host implements AsyncDisposable {
   async #runStart(signal: AbortSignal): Promise<void> {
     const { lifetime, applicationLifetime, health } = this.#parts;
     // 1. Resolve the hosted services, in registration order, before touching anything.
-    this.#entries = this.#resolveHostedServices();
+    try {
+      this.#entries = this.#resolveHostedServices();
+    } catch (error) {
+      this.#logger.error('The host could not resolve its hosted services', { event: HostLogEvents.HostStartFaulted, error });
+      throw error;
+    }
     // 2. Host lifetime: signal handlers, the handle that keeps the process alive.
     this.#lifetimeEntered = true;
     this.#pendingStart.add('host lifetime (waitForStart)');
     try {
       await lifetime.waitForStart({ applicationLifetime, logger: this.#parts.loggerFactory.createLogger('hostkit.Lifetime') }, signal);
+    } catch (error) {
+      if (!(signal.aborted && isCancellation(error, signal))) {
+        this.#logger.error('The host lifetime failed to start', { event: HostLogEvents.HostStartFaulted, error });
+      }
+      throw error;
     } finally {
       this.#pendingStart.delete('host lifetime (waitForStart)');
     }
@@ -518,11 +529,11 @@ export class Host implements AsyncDisposable {
     if (options.backgroundServiceExceptionBehavior === 'ignore') return;
     this.#backgroundFault ??= { error };
     if (applicationLifetime.stopping.aborted) return;
-    entry.logger.critical(`Background service ${entry.name} faulted; stopping the host (backgroundServiceExceptionBehavior: 'stopHost')`, {
-      event: HostLogEvents.BackgroundServiceStoppingHost,
-      error,
-      service: entry.name,
-    });
+    // The fault and its stack were logged just above: this record only says what follows from it.
+    entry.logger.critical(
+      `Background service ${entry.name} faulted (${summarizeError(error)}); stopping the host (backgroundServiceExceptionBehavior: 'stopHost')`,
+      { event: HostLogEvents.BackgroundServiceStoppingHost, service: entry.name },
+    );
     applicationLifetime.stopApplication();
   }
 
@@ -753,6 +764,15 @@ function combine(errors: readonly unknown[], message: string): unknown {
   if (errors.length === 0) return undefined;
   if (errors.length === 1) return errors[0];
   return new AggregateError(errors, message);
+}
+
+/**
+ * One line for a record that refers to an error logged in full elsewhere: `name: message`, without
+ * the stack.
+ */
+function summarizeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return describeValue(error);
 }
 
 function ignore(): void {
