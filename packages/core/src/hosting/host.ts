@@ -159,6 +159,15 @@ export class Host implements AsyncDisposable {
     return new HostApplicationBuilder(options);
   }
 
+  /**
+   * The host lifetime the host was built with: the runtime's console lifetime in a `main`, or
+   * `EmbeddedHostLifetime` by default. Read by a runtime adapter's `runMain` to tell a host
+   * that already owns its process from one that needs a console lifetime attached around its run.
+   */
+  get lifetime(): HostLifetime {
+    return this.#parts.lifetime;
+  }
+
   /** Where the host is in its life. */
   get phase(): HostPhase {
     return this.#phase;
