@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createToken, ObjectDisposedError } from '../../src/dependency-injection/index.ts';
-import { HostLogEvents, HostShutdownTimeoutError } from '../../src/hosting/index.ts';
+import { HostLogEvents, HostShutdownTimeoutError, type HostedService } from '../../src/hosting/index.ts';
 import { addPlain, addRecording, buildHost, createHarness, track } from './hosting-test-helpers.ts';
 
 describe('Host.run', () => {
@@ -63,8 +63,9 @@ describe('Host.run', () => {
 
   it('logs a failure to resolve the hosted services once, with its error, when the start cannot resolve them', async () => {
     const harness = createHarness();
-    const NotAService = createToken<{ start(): void }>('NotAService');
-    harness.builder.services.addHostedService(NotAService, () => ({ start: () => undefined }) as never);
+    // A registration the type system would refuse, as JavaScript callers can make it: no stop method.
+    const NotAService = createToken<HostedService>('NotAService');
+    harness.builder.services.addHostedService(NotAService, () => ({ start: () => Promise.resolve() }) as unknown as HostedService);
     const host = buildHost(harness);
 
     const error: unknown = await host.run().catch((caught: unknown) => caught);
