@@ -46,7 +46,8 @@ function keepAliveTick(): void {
  *   timers would be ended under them.
  * - Exit code: `complete` sets the process exit code from the run's outcome (0 for a clean stop,
  *   1 otherwise) and never exits: the process ends by itself once nothing holds it, so a caller's
- *   `finally` still runs.
+ *   `finally` still runs. Ending a process that something else still holds (a service abandoned
+ *   at `shutdownTimeout`) is `runMain`'s decision, not the lifetime's (see `RunMainOptions.exitProcess`).
  *
  * One instance serves one host run at a time; it may be started again once stopped.
  */

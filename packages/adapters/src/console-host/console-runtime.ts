@@ -21,8 +21,13 @@ export interface ConsoleRuntime {
   removeSignalListener(signal: StopSignal, listener: () => void): void;
   /** Sets the code the process exits with when it ends by itself. */
   setExitCode(code: number): void;
-  /** Ends the process at once: only for a forced exit, never on the normal path. */
+  /**
+   * Ends the process at once: for a forced exit (a second signal), and for `runMain` ending a
+   * process that something still holds once the host's run is over.
+   */
   exit(code: number): never;
+  /** Resolves once what was written to standard output and standard error has been handed to the OS; never rejects. */
+  flushOutput(): Promise<void>;
   /** Whether standard output is a terminal: text logs for people, JSON lines otherwise. */
   isStdoutTerminal(): boolean;
   /** The system clock whose timers do not hold the process open by themselves. */

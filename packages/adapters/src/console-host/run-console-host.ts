@@ -10,8 +10,10 @@ import {
   type HostApplicationBuilderOptions,
   type HostLifetime,
   type Logger,
+  type LoggerFactory,
 } from '@hostkit/core';
 import type { ConsoleRuntime } from './console-runtime.ts';
+import { processExitOf } from './process-exit.ts';
 
 /** Options of `runMain`. */
 export interface RunMainOptions {
@@ -28,6 +30,22 @@ export interface RunMainOptions {
    * @default 'auto'
    */
   logFormat?: ConsoleLogFormat | 'auto' | undefined;
+  /**
+   * Whether `runMain` ends the process, with the exit code it resolves with, once the host's run
+   * is over (stopped, or its stuck services abandoned at `shutdownTimeout`). A service the host
+   * abandoned may still hold a timer or a socket, and would otherwise keep the process alive
+   * after the log said it would exit.
+   *
+   * The exit comes after `runMain` has resolved and the code awaiting it has run up to its first
+   * wait on I/O or a timer, and only if something still holds the process: a process that ends by
+   * itself ends with the same code. With several `runMain` in one process, the process ends once
+   * the last of them is over, with the highest of their codes.
+   *
+   * Pass `false` when the host does not own the process (a host embedded in a larger program, a
+   * test): `runMain` then only sets the process exit code and resolves with it.
+   * @default true
+   */
+  exitProcess?: boolean | undefined;
 }
 
 /** Options of `createNodeHostBuilder` and `createDenoHostBuilder`. */
@@ -39,10 +57,58 @@ export interface ConsoleHostBuilderOptions extends HostApplicationBuilderOptions
   logFormat?: ConsoleLogFormat | 'auto' | undefined;
 }
 
+/**
+ * Runs a host as the program's `main`, and resolves with its exit code once it has stopped:
+ *
+ * ```ts
+ * const builder = createNodeHostBuilder(); // createDenoHostBuilder() on Deno
+ * builder.services.addHostedService(Worker, () => new Worker());
+ * await runMain(builder);
+ * ```
+ *
+ * Given a builder, it first fills in what was left at core's runtime-free defaults: the runtime's
+ * console lifetime (signals, keep-alive, exit code), the runtime's clock (timers that do not hold
+ * the process open) and the console log format (text on a terminal, JSON lines otherwise); then
+ * it builds the host.
+ *
+ * Given a host, it runs it as it is. A host built from a plain `Host.createApplicationBuilder()`
+ * (core's `EmbeddedHostLifetime`, which holds nothing open) gets the console lifetime attached
+ * around its run, so signals stop it and the process stays up while it runs; its clock stays
+ * core's system clock. A host built with another lifetime runs with that one.
+ *
+ * Sets the process exit code (0 after a clean stop, 1 when the build, start, a background service
+ * with `stopHost`, or the stop failed), then, unless `options.exitProcess` is `false`, ends the
+ * process with that code once the run is over, even if an abandoned service still holds it (see
+ * {@link RunMainOptions.exitProcess}). A failure is printed before it resolves: a build failure as
+ * one critical record on standard error, a run failure as one last critical record in the host's
+ * log that names the error in one line (the host logged it with its stack where it happened).
+ * @throws TypeError (as a rejection) when given neither a host nor a builder, or when
+ * `options.exitProcess` is not a boolean.
+ * @throws RangeError (as a rejection) when `options.logFormat` is not `'auto'`, `'text'` or `'json'`.
+ */
+export type RunMain = (hostOrBuilder: Host | HostApplicationBuilder, options?: RunMainOptions) => Promise<number>;
+
+/**
+ * `Host.createApplicationBuilder()` for the runtime: its console lifetime, its clock and the
+ * console log format chosen for standard output, unless `options` says otherwise.
+ * @throws RangeError when `options.logFormat` is not `'auto'`, `'text'` or `'json'`.
+ */
+export type CreateConsoleHostBuilder = (options?: ConsoleHostBuilderOptions) => HostApplicationBuilder;
+
 /** A runtime, and how to make its console lifetime. Internal to the package. */
 export interface ConsolePlatform {
   readonly runtime: ConsoleRuntime;
   createLifetime(): HostLifetime;
+}
+
+/** The `runMain` of `platform`: the one implementation behind `@hostkit/adapters/node` and `/deno`. */
+export function createRunMain(platform: ConsolePlatform): RunMain {
+  return (hostOrBuilder, options) => runConsoleHost(platform, hostOrBuilder, options);
+}
+
+/** The host builder factory of `platform` (`createNodeHostBuilder`, `createDenoHostBuilder`). */
+export function createConsoleHostBuilderFactory(platform: ConsolePlatform): CreateConsoleHostBuilder {
+  return (options) => createConsoleHostBuilder(platform, options);
 }
 
 /**
@@ -71,7 +137,7 @@ function applyLogFormat(builder: HostApplicationBuilder, format: ConsoleLogForma
 }
 
 /** `Host.createApplicationBuilder()` with the runtime's console lifetime, clock and log format. */
-export function createConsoleHostBuilder(platform: ConsolePlatform, options: ConsoleHostBuilderOptions = {}): HostApplicationBuilder {
+function createConsoleHostBuilder(platform: ConsolePlatform, options: ConsoleHostBuilderOptions = {}): HostApplicationBuilder {
   const { logFormat, ...builderOptions } = options;
   const format = resolveLogFormat(platform.runtime, logFormat);
   const builder = Host.createApplicationBuilder({
@@ -84,42 +150,80 @@ export function createConsoleHostBuilder(platform: ConsolePlatform, options: Con
 }
 
 /**
- * The body of `runMain`: configure and build (for a builder), run, report. Resolves with the exit
- * code, which is also set on the process; never rejects for a failure of the application.
+ * The body of `runMain`: run the host, then have the process end with the code (unless the
+ * caller opted out). Resolves with the exit code, which is also set on the process; never rejects
+ * for a failure of the application.
  */
-export async function runConsoleHost(
-  platform: ConsolePlatform,
-  hostOrBuilder: Host | HostApplicationBuilder,
-  options: RunMainOptions = {},
-): Promise<number> {
+async function runConsoleHost(platform: ConsolePlatform, hostOrBuilder: Host | HostApplicationBuilder, options: RunMainOptions = {}): Promise<number> {
   const { runtime } = platform;
   const format = resolveLogFormat(runtime, options.logFormat);
+  const exitProcess = options.exitProcess ?? true;
+  if (typeof exitProcess !== 'boolean') {
+    throw new TypeError(`Expected exitProcess to be a boolean, got ${describeValue(exitProcess)}`);
+  }
+  const processExit = processExitOf(runtime);
+  // Counted from here: a second runMain of the process must not end it while this one runs.
+  const run = processExit.beginRun();
+  let code: number | undefined;
+  try {
+    code = await runAndReport(platform, hostOrBuilder, options.signal, format, exitProcess);
+  } finally {
+    // A rejection (neither a host nor a builder) leaves the process as it was.
+    run.end(exitProcess ? code : undefined);
+  }
+  return code;
+}
+
+/** Builds (for a builder) and runs the host, and logs how it ended; resolves with the exit code. */
+async function runAndReport(
+  platform: ConsolePlatform,
+  hostOrBuilder: Host | HostApplicationBuilder,
+  signal: AbortSignal | undefined,
+  format: ConsoleLogFormat,
+  exitProcess: boolean,
+): Promise<number> {
+  const { runtime } = platform;
   let host: Host;
   if (isBuilder(hostOrBuilder)) {
     configureConsoleHostBuilder(platform, hostOrBuilder, format);
     try {
       host = hostOrBuilder.build();
     } catch (error) {
-      return failBeforeRun(runtime, format, 'The host could not be built', error);
+      return failBeforeRun(runtime, format, 'The host could not be built', error, exitProcess);
     }
   } else if (isHost(hostOrBuilder)) {
     host = hostOrBuilder;
   } else {
     throw new TypeError(`Expected a Host or a HostApplicationBuilder, got ${describeValue(hostOrBuilder)}`);
   }
+  let loggerFactory: LoggerFactory;
   let logger: Logger;
   try {
-    logger = host.services.get(LoggerFactoryToken).createLogger('hostkit.Host');
+    loggerFactory = host.services.get(LoggerFactoryToken);
+    logger = loggerFactory.createLogger('hostkit.Host');
   } catch (error) {
     // A host that was disposed: its container can no longer resolve anything.
-    return failBeforeRun(runtime, format, 'The host cannot run', error);
+    return failBeforeRun(runtime, format, 'The host cannot run', error, exitProcess);
   }
+  // A host built with the runtime-free lifetime holds nothing open (Node would end the program
+  // with code 13 at once) and hears no signal: the console lifetime is attached around its run.
+  const attached = host.lifetime instanceof EmbeddedHostLifetime ? platform.createLifetime() : undefined;
   try {
-    await host.run(options.signal);
+    if (attached !== undefined) {
+      await attached.waitForStart(
+        { applicationLifetime: host.applicationLifetime, logger: loggerFactory.createLogger('hostkit.Lifetime') },
+        new AbortController().signal,
+      );
+    }
+    try {
+      await host.run(signal);
+    } finally {
+      await attached?.stop(new AbortController().signal);
+    }
   } catch (error) {
-    // The host has logged where it failed; this is the one line that says the run is over and
-    // why, with the error run() rejected with (some, such as a failed disposal, are logged nowhere else).
-    logger.critical(`The host run failed; the process will exit with code 1`, { error, exitCode: 1 });
+    // The host has logged the error, with its stack, where it happened; this is the one line
+    // that says the run is over, why, and what happens to the process.
+    logger.critical(`The host run failed (${summarizeError(error)}); ${announceExit(1, exitProcess)}`, { exitCode: 1 });
     runtime.setExitCode(1);
     return 1;
   }
@@ -128,12 +232,25 @@ export async function runConsoleHost(
   return 0;
 }
 
-function failBeforeRun(runtime: ConsoleRuntime, format: ConsoleLogFormat, message: string, error: unknown): number {
-  // No host logger to write through: one record in the chosen format, on standard error.
+function failBeforeRun(runtime: ConsoleRuntime, format: ConsoleLogFormat, message: string, error: unknown, exitProcess: boolean): number {
+  // No host logger to write through, and nothing logged the error yet: one record in the chosen
+  // format, with the error, on standard error.
   const sink = new ConsoleLogSink({ format, standardErrorThreshold: 'critical' });
-  sink.write({ timestamp: Date.now(), level: 'critical', category: 'hostkit.Host', message: `${message}; the process will exit with code 1`, error });
+  sink.write({ timestamp: Date.now(), level: 'critical', category: 'hostkit.Host', message: `${message}; ${announceExit(1, exitProcess)}`, error });
   runtime.setExitCode(1);
   return 1;
+}
+
+/** What the last record says happens next: true with either value of `exitProcess`. */
+function announceExit(code: number, exitProcess: boolean): string {
+  return exitProcess ? `the process will exit with code ${code}` : `exit code ${code} (exitProcess is false: ending the process is left to the caller)`;
+}
+
+/** `name: message`, one line: for an error the host already logged with its stack. */
+function summarizeError(error: unknown): string {
+  if (error instanceof AggregateError) return `${error.message}: ${error.errors.map(summarizeError).join('; ')}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return describeValue(error);
 }
 
 /**
@@ -156,4 +273,3 @@ function isBuilder(value: unknown): value is HostApplicationBuilder {
 function isHost(value: unknown): value is Host {
   return typeof (value as Partial<Host> | null)?.run === 'function';
 }
-

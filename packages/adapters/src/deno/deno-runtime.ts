@@ -23,6 +23,10 @@ export const denoRuntime: ConsoleRuntime = {
   exit(code: number): never {
     return Deno.exit(code);
   },
+  flushOutput(): Promise<void> {
+    // Deno's console writes synchronously: nothing is pending.
+    return Promise.resolve();
+  },
   isStdoutTerminal(): boolean {
     return Deno.stdout.isTerminal();
   },

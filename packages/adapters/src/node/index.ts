@@ -7,8 +7,33 @@
  * `process`, and core's system clock gets timers that are `unref()`'d.
  * @module
  */
+import {
+  createConsoleHostBuilderFactory,
+  createRunMain,
+  type ConsolePlatform,
+  type CreateConsoleHostBuilder,
+  type RunMain,
+} from '../console-host/run-console-host.ts';
+import { NodeConsoleLifetime } from './node-console-lifetime.ts';
+import { nodeRuntime } from './node-runtime.ts';
 export { NodeConsoleLifetime } from './node-console-lifetime.ts';
 export { NodeTimeProvider, nodeTimeProvider } from './node-time-provider.ts';
-export { createNodeHostBuilder, runMain } from './run-main.ts';
-export type { ConsoleHostBuilderOptions, RunMainOptions } from '../console-host/run-console-host.ts';
+export type {
+  ConsoleHostBuilderOptions,
+  CreateConsoleHostBuilder,
+  RunMain,
+  RunMainOptions,
+} from '../console-host/run-console-host.ts';
+
+const node: ConsolePlatform = { runtime: nodeRuntime, createLifetime: () => new NodeConsoleLifetime() };
+
+/**
+ * Runs a host as a Node program's `main` and resolves with its exit code; ends the process with
+ * that code once the run is over, unless `options.exitProcess` is `false`. Fills in a builder's
+ * {@link NodeConsoleLifetime} and {@link nodeTimeProvider}; see {@link RunMain} for the whole contract.
+ */
+export const runMain: RunMain = createRunMain(node);
+
+/** `Host.createApplicationBuilder()` for a Node program, with the {@link NodeConsoleLifetime} and {@link nodeTimeProvider}; see {@link CreateConsoleHostBuilder}. */
+export const createNodeHostBuilder: CreateConsoleHostBuilder = createConsoleHostBuilderFactory(node);
 export { ConsoleHostLifetime } from '../console-host/console-host-lifetime.ts';

@@ -21,6 +21,16 @@ export const nodeRuntime: ConsoleRuntime = {
   exit(code: number): never {
     return process.exit(code);
   },
+  flushOutput(): Promise<void> {
+    // A write's callback runs once it and every write before it are done (or failed: the stream
+    // is gone, and there is nothing left to wait for). Pipes are asynchronous on macOS.
+    const drained = (stream: NodeJS.WriteStream): Promise<void> =>
+      new Promise<void>((resolve) => {
+        if (!stream.writable) resolve();
+        else stream.write('', () => resolve());
+      });
+    return Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => undefined);
+  },
   isStdoutTerminal(): boolean {
     return process.stdout.isTTY === true;
   },

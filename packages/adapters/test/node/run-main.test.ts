@@ -52,7 +52,7 @@ describe('runMain (Node)', () => {
     const { builder, probe } = createBuilder();
     const stop = new AbortController();
 
-    const run = runMain(builder, { signal: stop.signal });
+    const run = runMain(builder, { signal: stop.signal, exitProcess: false });
     await probe.started.promise;
     stop.abort();
 
@@ -71,7 +71,7 @@ describe('runMain (Node)', () => {
     builder.lifetime = own;
     builder.timeProvider = time;
 
-    expect(await runMain(builder, { signal: AbortSignal.abort(), logFormat: 'text' })).toBe(0);
+    expect(await runMain(builder, { signal: AbortSignal.abort(), logFormat: 'text', exitProcess: false })).toBe(0);
 
     expect(builder.lifetime).toBe(own);
     expect(builder.timeProvider).toBe(time);
@@ -81,7 +81,7 @@ describe('runMain (Node)', () => {
   it('replaces only the default JSON console sink with the chosen format', async () => {
     const builder = Host.createApplicationBuilder();
 
-    expect(await runMain(builder, { signal: AbortSignal.abort(), logFormat: 'text' })).toBe(0);
+    expect(await runMain(builder, { signal: AbortSignal.abort(), logFormat: 'text', exitProcess: false })).toBe(0);
 
     const [sink] = builder.logging.sinks;
     expect(builder.logging.sinks).toHaveLength(1);
@@ -97,7 +97,7 @@ describe('runMain (Node)', () => {
     const host = builder.build();
     const stop = new AbortController();
 
-    const run = runMain(host, { signal: stop.signal });
+    const run = runMain(host, { signal: stop.signal, exitProcess: false });
     await probe.started.promise;
     stop.abort();
 
@@ -105,17 +105,45 @@ describe('runMain (Node)', () => {
     expect(host.phase).toBe('disposed');
   });
 
-  it('resolves 1 and logs one last critical record with the error when the run fails', async () => {
+  it('resolves 1 and logs one last critical record naming the error, which the host logged with its stack, when the run fails', async () => {
     const failure = new Error('cannot open the inbox');
     const { builder, log } = createBuilder(new Probe(failure));
 
-    expect(await runMain(builder)).toBe(1);
+    expect(await runMain(builder, { exitProcess: false })).toBe(1);
 
     expect(process.exitCode).toBe(1);
     const last = log.records.at(-1);
-    expect(last?.level).toBe('critical');
-    expect(last?.message).toContain('The host run failed');
-    expect(last?.error).toBe(failure);
+    expect(last).toMatchObject({
+      level: 'critical',
+      message: 'The host run failed (Error: cannot open the inbox); exit code 1 (exitProcess is false: ending the process is left to the caller)',
+      fields: { exitCode: 1 },
+    });
+    expect(last).not.toHaveProperty('error');
+    expect(log.records.filter((record) => record.error === failure)).toHaveLength(1);
+  });
+
+  it('attaches the Node console lifetime around the run of a host built by a plain core builder', async () => {
+    const { builder, probe } = createBuilder();
+    const host = builder.build();
+    const listeners = process.listenerCount('SIGTERM');
+    const stop = new AbortController();
+
+    const run = runMain(host, { signal: stop.signal, exitProcess: false });
+    await probe.started.promise;
+    const listenersWhileRunning = process.listenerCount('SIGTERM');
+    stop.abort();
+
+    expect(await run).toBe(0);
+    expect(listenersWhileRunning).toBe(listeners + 1);
+    expect(process.listenerCount('SIGTERM')).toBe(listeners);
+  });
+
+  it('rejects with a TypeError when exitProcess is not a boolean', async () => {
+    const { builder } = createBuilder();
+
+    await expect(runMain(builder, { exitProcess: 'no' as unknown as boolean })).rejects.toThrow(
+      new TypeError('Expected exitProcess to be a boolean, got "no" (string)'),
+    );
   });
 
   it('resolves 1 and writes the reason on standard error when the builder cannot build', async () => {
@@ -126,11 +154,11 @@ describe('runMain (Node)', () => {
     const { builder } = createBuilder();
     builder.options.shutdownTimeout = -1;
 
-    expect(await runMain(builder, { logFormat: 'text' })).toBe(1);
+    expect(await runMain(builder, { logFormat: 'text', exitProcess: false })).toBe(1);
 
     expect(process.exitCode).toBe(1);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^\S+ CRITICAL hostkit\.Host The host could not be built; the process will exit with code 1\n/u);
+    expect(written[0]).toMatch(/^\S+ CRITICAL hostkit\.Host The host could not be built; exit code 1 \(exitProcess is false: ending the process is left to the caller\)\n/u);
     expect(written[0]).toContain('RangeError: Expected shutdownTimeout to be a finite number of milliseconds >= 0, got -1 (number)');
   });
 

@@ -8,7 +8,8 @@ import type { HostLifetime, HostLifetimeContext, HostRunOutcome } from './host-l
  * tests, for a host embedded in a larger application that owns the process, and for runtimes
  * without processes (browsers, workers). In a Node or Deno `main`, pass the adapter's console
  * lifetime instead: with this one, Node ends a `main` that only awaits `host.run()` at once
- * (exit code 13, unsettled top-level await), because nothing holds the event loop.
+ * (exit code 13, unsettled top-level await), because nothing holds the event loop. (The
+ * adapters' `runMain` attaches its console lifetime around the run of a host built with this one.)
  *
  * It records what the host told it, so a test can check that a run ended as expected.
  */

@@ -9,6 +9,12 @@
  *
  * Each record carries its event in `LogRecord.event`; match on it (`MemoryLogSink.byEvent`), never
  * on the message text, which may change. Ids and names never change once released.
+ *
+ * A failure is logged once with its `error` (and so its stack), by the record of where it
+ * happened: a service's start or stop, a background service's fault, the host's own start, the
+ * container's disposal. Records that only follow from it (`BackgroundServiceStoppingHost`, and the
+ * console host's last record in `runMain`) name it in one line, without the `error` field.
+ * `StoppedWithException` is the exception: like .NET's, it carries the errors of the stop together.
  * @module
  */
 import type { LogEvent } from '../logging/log-event.ts';
@@ -36,7 +42,11 @@ export interface HostLogEventCatalogue {
   readonly ApplicationStoppedException: LogEvent;
   /** 9, error: a background service's `execute` rejected (other than with its own stop signal's reason during stop). */
   readonly BackgroundServiceFaulted: LogEvent;
-  /** 10, critical: a faulted background service is stopping the host (`backgroundServiceExceptionBehavior: 'stopHost'`). */
+  /**
+   * 10, critical: a faulted background service is stopping the host (`backgroundServiceExceptionBehavior:
+   * 'stopHost'`; `service`). Follows its `BackgroundServiceFaulted` record, which carries the
+   * error; this one names it in its message only.
+   */
   readonly BackgroundServiceStoppingHost: LogEvent;
   /** 11, error: a hosted service's `start` failed; the host stops the services already started, then rethrows. */
   readonly HostedServiceStartupFaulted: LogEvent;
@@ -51,6 +61,14 @@ export interface HostLogEventCatalogue {
   readonly HostedServiceStopped: LogEvent;
   /** 104, error: one hosted service's `stop` failed (`service`, `error`); the other services are still stopped. */
   readonly HostedServiceStopFaulted: LogEvent;
+  /**
+   * 105, error: the host's own part of the start failed, before any hosted service was called:
+   * resolving the hosted services (a bad registration) or the host lifetime's `waitForStart`
+   * (`error`). The host then stops, and `start()` rejects with that error.
+   */
+  readonly HostStartFaulted: LogEvent;
+  /** 106, error: disposing the DI container at the end of `run()` failed (`error`); `run()` rejects with it. */
+  readonly ServicesDisposeFaulted: LogEvent;
 
   /**
    * 110, warn: the restart policy restarts a faulted background service (`service`, `error`,
@@ -69,7 +87,9 @@ export interface HostLogEventCatalogue {
   readonly ShutdownTimedOut: LogEvent;
   /**
    * 122, error: after the shutdown timeout, these hosted services had still not stopped and were
-   * abandoned (`services`: their names, in stop order).
+   * abandoned (`services`: all their names, in stop order; `blocking`: those that were stopping
+   * when the budget ran out, the ones that held the shutdown up; `askedTooLate`: those asked to
+   * stop only once the budget was spent, with an aborted signal, that did not stop at once).
    */
   readonly HostedServicesAbandoned: LogEvent;
 
@@ -123,6 +143,8 @@ export const HostLogEvents: HostLogEventCatalogue = Object.freeze({
   HostedServiceStopping: event(102, 'HostedServiceStopping'),
   HostedServiceStopped: event(103, 'HostedServiceStopped'),
   HostedServiceStopFaulted: event(104, 'HostedServiceStopFaulted'),
+  HostStartFaulted: event(105, 'HostStartFaulted'),
+  ServicesDisposeFaulted: event(106, 'ServicesDisposeFaulted'),
 
   BackgroundServiceRestarting: event(110, 'BackgroundServiceRestarting'),
   BackgroundServiceRestartsExhausted: event(111, 'BackgroundServiceRestartsExhausted'),

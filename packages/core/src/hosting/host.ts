@@ -77,6 +77,16 @@ type Settled = { readonly kind: 'done' } | { readonly kind: 'failed'; readonly e
 type StopStep = 'stopping' | 'stop' | 'stopped';
 
 /**
+ * What a stop gave up on, in stop order: `blocking` were under way when the budget ran out;
+ * `askedTooLate` were called only once it was spent (with an aborted signal) and did not settle at once.
+ */
+interface Abandoned {
+  readonly blocking: string[];
+  readonly askedTooLate: string[];
+  readonly all: string[];
+}
+
+/**
  * The host: starts the hosted services, keeps them running, stops them in reverse order and
  * disposes the DI container; the port of .NET's generic host (`Microsoft.Extensions.Hosting`).
  *
@@ -153,6 +163,15 @@ export class Host implements AsyncDisposable {
    */
   static createApplicationBuilder(options?: HostApplicationBuilderOptions): HostApplicationBuilder {
     return new HostApplicationBuilder(options);
+  }
+
+  /**
+   * The host lifetime the host was built with: the runtime's console lifetime in a `main`, or
+   * `EmbeddedHostLifetime` by default. Read by a runtime adapter's `runMain` to tell a host
+   * that already owns its process from one that needs a console lifetime attached around its run.
+   */
+  get lifetime(): HostLifetime {
+    return this.#parts.lifetime;
   }
 
   /** Where the host is in its life. */
@@ -293,6 +312,7 @@ export class Host implements AsyncDisposable {
     try {
       await this.dispose();
     } catch (error) {
+      this.#logger.error('The DI container failed to dispose', { event: HostLogEvents.ServicesDisposeFaulted, error });
       errors.push(error);
     }
     if (this.#backgroundFault !== undefined) errors.unshift(this.#backgroundFault.error);
@@ -367,12 +387,22 @@ export class Host implements AsyncDisposable {
   async #runStart(signal: AbortSignal): Promise<void> {
     const { lifetime, applicationLifetime, health } = this.#parts;
     // 1. Resolve the hosted services, in registration order, before touching anything.
-    this.#entries = this.#resolveHostedServices();
+    try {
+      this.#entries = this.#resolveHostedServices();
+    } catch (error) {
+      this.#logger.error('The host could not resolve its hosted services', { event: HostLogEvents.HostStartFaulted, error });
+      throw error;
+    }
     // 2. Host lifetime: signal handlers, the handle that keeps the process alive.
     this.#lifetimeEntered = true;
     this.#pendingStart.add('host lifetime (waitForStart)');
     try {
       await lifetime.waitForStart({ applicationLifetime, logger: this.#parts.loggerFactory.createLogger('hostkit.Lifetime') }, signal);
+    } catch (error) {
+      if (!(signal.aborted && isCancellation(error, signal))) {
+        this.#logger.error('The host lifetime failed to start', { event: HostLogEvents.HostStartFaulted, error });
+      }
+      throw error;
     } finally {
       this.#pendingStart.delete('host lifetime (waitForStart)');
     }
@@ -514,11 +544,11 @@ export class Host implements AsyncDisposable {
     if (options.backgroundServiceExceptionBehavior === 'ignore') return;
     this.#backgroundFault ??= { error };
     if (applicationLifetime.stopping.aborted) return;
-    entry.logger.critical(`Background service ${entry.name} faulted; stopping the host (backgroundServiceExceptionBehavior: 'stopHost')`, {
-      event: HostLogEvents.BackgroundServiceStoppingHost,
-      error,
-      service: entry.name,
-    });
+    // The fault and its stack were logged just above: this record only says what follows from it.
+    entry.logger.critical(
+      `Background service ${entry.name} faulted (${summarizeError(error)}); stopping the host (backgroundServiceExceptionBehavior: 'stopHost')`,
+      { event: HostLogEvents.BackgroundServiceStoppingHost, service: entry.name },
+    );
     applicationLifetime.stopApplication();
   }
 
@@ -582,8 +612,8 @@ export class Host implements AsyncDisposable {
       return;
     }
     const errors: unknown[] = [];
-    // A start that a stop gave up waiting for is abandoned first.
-    const abandoned: string[] = [...this.#pendingStart];
+    // A start that a stop gave up waiting for is abandoned first: it was under way.
+    const abandoned: Abandoned = { blocking: [...this.#pendingStart], askedTooLate: [], all: [...this.#pendingStart] };
     const entered = this.#entries.filter((entry) => this.#entered.has(entry)).reverse();
     const started = this.#entries.filter((entry) => this.#started.has(entry)).reverse();
     // 1. `stopping` hooks, LIFO, then the application lifetime's `stopping`.
@@ -596,8 +626,9 @@ export class Host implements AsyncDisposable {
     applicationLifetime.notifyStopped();
     // 4. Host lifetime: release the process.
     if (this.#lifetimeEntered) {
+      const late = signal.aborted;
       const settled = await settleWithin(() => lifetime.stop(signal), signal);
-      if (settled.kind === 'abandoned') abandoned.push('host lifetime');
+      if (settled.kind === 'abandoned') abandon(abandoned, 'host lifetime', late);
       else if (settled.kind === 'failed') {
         this.#logger.error('The host lifetime failed to stop', {
           event: HostLogEvents.HostedServiceStopFaulted,
@@ -608,12 +639,15 @@ export class Host implements AsyncDisposable {
       }
     }
     this.#phase = 'stopped';
-    if (abandoned.length > 0) {
-      this.#logger.error(`Abandoned what had not stopped when the shutdown was cut short: ${abandoned.join(', ')}`, {
+    if (abandoned.all.length > 0) {
+      const error = new HostShutdownTimeoutError(abandoned.all, options.shutdownTimeout, signal.reason, abandoned);
+      this.#logger.error(error.message, {
         event: HostLogEvents.HostedServicesAbandoned,
-        services: abandoned,
+        services: abandoned.all,
+        blocking: abandoned.blocking,
+        askedTooLate: abandoned.askedTooLate,
       });
-      errors.push(new HostShutdownTimeoutError(abandoned, options.shutdownTimeout, signal.reason));
+      errors.push(error);
     }
     const error = combine(errors, `The host stopped with ${errors.length} errors`);
     if (error !== undefined) {
@@ -628,7 +662,7 @@ export class Host implements AsyncDisposable {
    * Runs one stop step over `entries` (already in stop order), each call raced against `signal`.
    * Failures go to `errors`, what did not settle in time to `abandoned`; never throws.
    */
-  async #stopPhase(step: StopStep, entries: readonly Entry[], signal: AbortSignal, errors: unknown[], abandoned: string[]): Promise<void> {
+  async #stopPhase(step: StopStep, entries: readonly Entry[], signal: AbortSignal, errors: unknown[], abandoned: Abandoned): Promise<void> {
     const stopOne = async (entry: Entry): Promise<void> => {
       if (step !== 'stop' && !hasHook(entry.service, step)) return;
       const label = step === 'stop' ? entry.name : `${entry.name} (${step} hook)`;
@@ -636,6 +670,8 @@ export class Host implements AsyncDisposable {
       if (step === 'stop') {
         entry.logger.debug(`Stopping hosted service ${entry.name}`, { event: HostLogEvents.HostedServiceStopping, service: entry.name });
       }
+      // Asked once the budget is spent: such a call gets an aborted signal and no time at all.
+      const late = signal.aborted;
       const settled = await settleWithin(() => call(entry.service, step, signal), signal);
       if (settled.kind === 'done') {
         if (step === 'stop') {
@@ -649,8 +685,13 @@ export class Host implements AsyncDisposable {
       }
       // Cancelled by the stop signal: it did not stop in time, which is abandonment, not an error.
       if (settled.kind === 'abandoned' || (signal.aborted && isCancellation(settled.error, signal))) {
-        entry.logger.warn(`Hosted service ${label} had not stopped when the shutdown was cut short; abandoned`, { service: entry.name });
-        abandoned.push(label);
+        entry.logger.warn(
+          late
+            ? `Hosted service ${label} was asked to stop only after the shutdown budget was spent and did not stop at once; abandoned`
+            : `Hosted service ${label} had not stopped when the shutdown was cut short; abandoned`,
+          { service: entry.name, askedTooLate: late },
+        );
+        abandon(abandoned, label, late);
         return;
       }
       entry.logger.error(`Hosted service ${label} failed to stop`, {
@@ -728,11 +769,25 @@ function settleWithin(work: () => unknown, signal: AbortSignal): Promise<Settled
   });
 }
 
+function abandon(abandoned: Abandoned, label: string, late: boolean): void {
+  (late ? abandoned.askedTooLate : abandoned.blocking).push(label);
+  abandoned.all.push(label);
+}
+
 /** `undefined` for no error, the error itself for one, an AggregateError for several. */
 function combine(errors: readonly unknown[], message: string): unknown {
   if (errors.length === 0) return undefined;
   if (errors.length === 1) return errors[0];
   return new AggregateError(errors, message);
+}
+
+/**
+ * One line for a record that refers to an error logged in full elsewhere: `name: message`, without
+ * the stack.
+ */
+function summarizeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return describeValue(error);
 }
 
 function ignore(): void {

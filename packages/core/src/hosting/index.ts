@@ -33,7 +33,7 @@ export type { ApplicationLifetime, LifetimeCallback } from './application-lifeti
 export { HostApplicationLifetime, type HostApplicationLifetimeOptions } from './host-application-lifetime.ts';
 export type { HostLifetime, HostLifetimeContext, HostRunOutcome } from './host-lifetime.ts';
 export { EmbeddedHostLifetime } from './embedded-host-lifetime.ts';
-export { HostShutdownTimeoutError } from './host-shutdown-timeout-error.ts';
+export { HostShutdownTimeoutError, type AbandonedStops } from './host-shutdown-timeout-error.ts';
 export {
   ApplicationLifetimeToken,
   HealthCheckServiceToken,

@@ -176,6 +176,26 @@ describe('BackgroundService', () => {
     expect(harness.sink.byEvent(HostLogEvents.BackgroundServiceStoppingHost)).toMatchObject([{ level: 'critical', category: 'Worker' }]);
   });
 
+  it('logs the error of a fault that stops the host once, and names it without the error in the record that stops the host', async () => {
+    const harness = createHarness();
+    const failure = new Error('queue unreachable');
+    addBackground(harness, 'Worker', () => Promise.reject(failure));
+    const host = buildHost(harness);
+
+    await host.run().catch(() => undefined);
+
+    expect(harness.sink.records.filter((record) => record.error !== undefined)).toMatchObject([
+      { event: HostLogEvents.BackgroundServiceFaulted, error: failure, fields: { service: 'Worker' } },
+    ]);
+    const [stoppingHost] = harness.sink.byEvent(HostLogEvents.BackgroundServiceStoppingHost);
+    expect(stoppingHost).toMatchObject({
+      level: 'critical',
+      message: "Background service Worker faulted (Error: queue unreachable); stopping the host (backgroundServiceExceptionBehavior: 'stopHost')",
+      fields: { service: 'Worker' },
+    });
+    expect(stoppingHost).not.toHaveProperty('error');
+  });
+
   it('cancels the rest of the start when it faults while later services are starting, and run() rejects with the fault', async () => {
     const harness = createHarness();
     const failure = new Error('bad config');

@@ -129,6 +129,14 @@ describe('Host.createApplicationBuilder', () => {
     expect(builder.lifetime).toBe(lifetime);
     expect(builder.options.shutdownTimeout).toBe(5_000);
   });
+
+  it('gives the host it builds the lifetime it was given, readable as host.lifetime', () => {
+    const lifetime = new EmbeddedHostLifetime();
+
+    const host = Host.createApplicationBuilder({ lifetime }).build();
+
+    expect(host.lifetime).toBe(lifetime);
+  });
 });
 
 describe('HostApplicationBuilder.build', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createToken, ObjectDisposedError } from '../../src/dependency-injection/index.ts';
-import { HostShutdownTimeoutError } from '../../src/hosting/index.ts';
+import { HostLogEvents, HostShutdownTimeoutError, type HostedService } from '../../src/hosting/index.ts';
 import { addPlain, addRecording, buildHost, createHarness, track } from './hosting-test-helpers.ts';
 
 describe('Host.run', () => {
@@ -59,6 +59,50 @@ describe('Host.run', () => {
     const error: unknown = await host.run().catch((caught: unknown) => caught);
 
     expect((error as AggregateError).errors).toEqual([startFailure, stopFailure]);
+  });
+
+  it('logs a failure to resolve the hosted services once, with its error, when the start cannot resolve them', async () => {
+    const harness = createHarness();
+    // A registration the type system would refuse, as JavaScript callers can make it: no stop method.
+    const NotAService = createToken<HostedService>('NotAService');
+    harness.builder.services.addHostedService(NotAService, () => ({ start: () => Promise.resolve() }) as unknown as HostedService);
+    const host = buildHost(harness);
+
+    const error: unknown = await host.run().catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(TypeError);
+    expect(harness.sink.records.filter((record) => record.error !== undefined)).toMatchObject([
+      { event: HostLogEvents.HostStartFaulted, level: 'error', error },
+    ]);
+    expect(harness.lifetime.outcome?.exitCode).toBe(1);
+  });
+
+  it('logs a host lifetime that fails to start once, with its error', async () => {
+    const harness = createHarness();
+    const failure = new Error('no supervisor');
+    harness.lifetime.waitForStartBehaviour = failure;
+    addPlain(harness, 'A');
+    const host = buildHost(harness);
+
+    await expect(host.run()).rejects.toBe(failure);
+
+    expect(harness.sink.byEvent(HostLogEvents.HostStartFaulted)).toMatchObject([{ level: 'error', error: failure }]);
+    expect(harness.calls).not.toContain('A.start');
+  });
+
+  it('logs a failure to dispose the container once, with its error, when run() rejects with it', async () => {
+    const harness = createHarness();
+    const failure = new Error('pool will not close');
+    const Resource = createToken<AsyncDisposable>('Resource');
+    harness.builder.services.addSingleton(Resource, () => ({ [Symbol.asyncDispose]: () => Promise.reject(failure) }));
+    const host = buildHost(harness);
+    host.services.get(Resource);
+    host.applicationLifetime.stopApplication();
+
+    const error: unknown = await host.run().catch((caught: unknown) => caught);
+
+    expect(error === failure || (error instanceof AggregateError && error.errors.includes(failure))).toBe(true);
+    expect(harness.sink.byEvent(HostLogEvents.ServicesDisposeFaulted)).toMatchObject([{ level: 'error', error }]);
   });
 
   it('rejects with HostShutdownTimeoutError naming the hung service, exit code 1', async () => {

@@ -133,7 +133,8 @@ describe('Host.stop', () => {
     expect(error.timeout).toBe(30_000);
     expect(error.name).toBe('HostShutdownTimeoutError');
     expect(error.message).toBe(
-      'The host abandoned 2 hosted services that had not stopped when the shutdown was cut short (shutdownTimeout 30000 ms): B, A',
+      'The host abandoned 2 hosted services when the shutdown was cut short (shutdownTimeout 30000 ms): ' +
+        'B had not stopped; A was asked to stop only after the budget was spent and did not stop at once',
     );
     expect((error.cause as DOMException).name).toBe('TimeoutError');
     expect(a.signals.stop?.aborted).toBe(true);
@@ -141,6 +142,40 @@ describe('Host.stop', () => {
     expect(harness.calls.slice(-5)).toEqual(['C.stopped', 'B.stopped', 'A.stopped', 'lifetime.stopped', 'hostLifetime.stop']);
     expect(harness.sink.byEvent(HostLogEvents.ShutdownTimedOut)).toMatchObject([{ level: 'error', fields: { timeout: 30_000 } }]);
     expect(harness.sink.byEvent(HostLogEvents.HostedServicesAbandoned)).toMatchObject([{ level: 'error', fields: { services: ['B', 'A'] } }]);
+  });
+
+  it('names the service that blocked apart from those asked to stop only once the budget was spent', async () => {
+    const harness = createHarness({ shutdownTimeout: 1_000 });
+    addPlain(harness, 'A', { stop: 'hang' });
+    addPlain(harness, 'B', { stop: 'hang' });
+    addPlain(harness, 'C', { stop: 'hang' });
+    addPlain(harness, 'D');
+    const host = buildHost(harness);
+    await host.start();
+
+    const stopping = track(host.stop());
+    await harness.time.advance(1_000);
+
+    // D stopped at once; C held the budget; B and A were reached with the budget already spent.
+    const error = stopping.error as HostShutdownTimeoutError;
+    expect(error.abandoned).toEqual(['C', 'B', 'A']);
+    expect(error.blocking).toEqual(['C']);
+    expect(error.askedTooLate).toEqual(['B', 'A']);
+    expect(harness.sink.byEvent(HostLogEvents.HostedServicesAbandoned)).toMatchObject([
+      {
+        level: 'error',
+        message:
+          'The host abandoned 3 hosted services when the shutdown was cut short (shutdownTimeout 1000 ms): ' +
+          'C had not stopped; B, A were asked to stop only after the budget was spent and did not stop at once',
+        fields: { services: ['C', 'B', 'A'], blocking: ['C'], askedTooLate: ['B', 'A'] },
+      },
+    ]);
+    expect(harness.sink.filter({ category: 'C', minimumLevel: 'warn' })).toMatchObject([
+      { message: 'Hosted service C had not stopped when the shutdown was cut short; abandoned' },
+    ]);
+    expect(harness.sink.filter({ category: 'B', minimumLevel: 'warn' })).toMatchObject([
+      { message: 'Hosted service B was asked to stop only after the shutdown budget was spent and did not stop at once; abandoned' },
+    ]);
   });
 
   it('never logs a service that rejects with the stop signal cancellation as failed', async () => {
