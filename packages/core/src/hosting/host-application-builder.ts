@@ -72,6 +72,7 @@ export class HostApplicationBuilder {
   #built = false;
 
   /**
+   * Use `Host.createApplicationBuilder()`.
    * @throws TypeError when `container` and `services.container` are both given and differ.
    */
   constructor(options: HostApplicationBuilderOptions = {}) {

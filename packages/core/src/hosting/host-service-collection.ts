@@ -48,7 +48,9 @@ export class HostServiceCollection extends ServiceCollection {
    * @throws TypeError when the token, dependency list or factory is not what is expected.
    */
   addHostedService<T extends HostedService>(token: ServiceToken<T>): this;
+  /** Registers a hosted service made by a factory that resolves what it needs itself. */
   addHostedService<T extends HostedService>(token: ServiceToken<T>, factory: ResolverFactory<NoInfer<T>>): this;
+  /** Registers a hosted service made by a factory from its dependency list, checked at build. */
   addHostedService<T extends HostedService, const D extends DependencyList>(
     token: ServiceToken<T>,
     dependencies: D,
