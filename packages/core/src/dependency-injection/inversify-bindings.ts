@@ -51,6 +51,19 @@ export interface AdoptedBinding {
   readonly activations: readonly BindingActivation<unknown>[];
 }
 
+/**
+ * The private keys hostkit constructs from: a container given to a second collection must not
+ * have them taken over again as if the user had bound them.
+ */
+const constructKeys = new WeakSet<symbol>();
+
+/** A fresh private key to construct `adopted` from, see {@link rebindForConstruction}. */
+export function createConstructKey(adopted: AdoptedBinding): symbol {
+  const key = Symbol(`${adopted.name} (constructed by inversify)`);
+  constructKeys.add(key);
+  return key;
+}
+
 /** inversify's scope names as hostkit lifetimes: a request scope is scoped to a hostkit scope. */
 const lifetimes: Record<BindingScope, ServiceLifetime> = {
   Singleton: 'singleton',
@@ -71,6 +84,7 @@ export function readAdoptableBindings(container: Container): AdoptedBinding[] {
   const unconstrained = alwaysConstraint();
   const adopted: AdoptedBinding[] = [];
   for (const identifier of context.bindingService.getNonParentBoundServices()) {
+    if (typeof identifier === 'symbol' && constructKeys.has(identifier)) continue;
     const bindings = [...(context.bindingService.getNonParentBindings(identifier) ?? [])] as Binding[];
     if (bindings.length !== 1) continue;
     const binding = bindings[0] as Binding;

@@ -83,7 +83,8 @@ export class ServiceCollection {
    * `CaptiveDependencyError`, an unbound non-`@optional()` one a `ServiceNotFoundError`.
    *
    * Left to inversify, as dependencies only: constants, dynamic values, factories, identifiers
-   * bound several times or with `when*` constraints, and the bindings of a parent container.
+   * bound several times or with `when*` constraints, the bindings of a parent container, and
+   * classes that a container made with `{ autobind: true }` binds only when first asked for.
    * Bind before {@link build}, and resolve from the provider rather than from this container
    * before then.
    *

@@ -4,6 +4,7 @@ import { CircularDependencyError } from './circular-dependency-error.ts';
 import { disposeEach, disposeInReverse, isDisposable, throwDisposalErrors } from './dispose-in-reverse.ts';
 import { ObjectDisposedError } from './object-disposed-error.ts';
 import {
+  createConstructKey,
   deactivationOf,
   identifierName,
   readAdoptableBindings,
@@ -143,7 +144,7 @@ export class RootProvider implements ServiceProvider {
    * come back to this provider through their redirections, in the current scope).
    */
   #adopt(adopted: AdoptedBinding): Registration {
-    const constructKey = Symbol(`${adopted.name} (constructed by inversify)`);
+    const constructKey = createConstructKey(adopted);
     this.#constructKeys.set(adopted, constructKey);
     const container = this.container;
     return {

@@ -173,6 +173,24 @@ describe('ServiceCollection.container', () => {
     expect(provider.createScope().get(Report)).not.toBe(scope.get(Report));
   });
 
+  it('disposes a taken-over instance once when a second collection builds over the same container', async () => {
+    let disposals = 0;
+    const container = new Container();
+    container
+      .bind(Database)
+      .toResolvedValue(() => Object.assign(new Database(), { [Symbol.dispose]: () => disposals++ }))
+      .inRequestScope();
+    const first = new ServiceCollection({ container }).build();
+    const second = new ServiceCollection({ container }).addSingleton(LogStore, () => new LogStore(new Database())).build();
+    const scope = first.createScope();
+
+    expect(scope.get(Database)).toBeInstanceOf(Database);
+    await scope[Symbol.asyncDispose]();
+    await second[Symbol.asyncDispose]();
+    // Made and disposed by the first provider's scope alone.
+    expect(disposals).toBe(1);
+  });
+
   it('leaves a raw singleton under a when constraint to inversify (documented limit)', () => {
     class RawCache {
       readonly store: LogStore;
