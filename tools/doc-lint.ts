@@ -29,6 +29,7 @@ const entryPoints: readonly string[] = [
 /** Third-party types the public API exposes on purpose, and the package each comes from. */
 const thirdPartyTypes: ReadonlyMap<string, string> = new Map([
   ['Container', 'inversify'],
+  ['ContainerModule', 'inversify'],
   ['Dispatcher', 'undici'],
   ['RedisClientType', 'redis'],
   ['RedisArgument', 'redis'],

@@ -6,6 +6,10 @@
  * with the scoped bindings loaded from a `ContainerModule` (singletons within the child,
  * `onDeactivation` disposing them), ended by `unbindAllAsync()`.
  *
+ * A third case measures hostkit scopes over services bound the inversify way (the same module,
+ * bound `inRequestScope`, taken over by hostkit at build): what a user coming with inversify pays
+ * for inversify constructing each instance. No target: it is there to be watched.
+ *
  * Every case checks its own work: both services see the root's one singleton, both are disposed
  * when the scope ends, and the counts of services created and disposed match the number of
  * scopes, so a case that cached across scopes or skipped a disposal fails the run.
@@ -27,6 +31,7 @@ import {
 
 const HOSTKIT = 'hostkit createScope + 2 scoped gets + asyncDispose';
 const NAIVE = 'inversify child container + ContainerModule + unbindAllAsync';
+const ADOPTED = 'hostkit createScope over inversify bindings + 2 gets + asyncDispose';
 
 /**
  * hostkit does this many scopes per item, the child containers one: hostkit is ~50-100 times
@@ -35,6 +40,8 @@ const NAIVE = 'inversify child container + ContainerModule + unbindAllAsync';
  * per second, so both cases report the same unit.
  */
 const HOSTKIT_SCOPES_PER_ITEM = 50;
+/** The same for the scopes over inversify bindings, where inversify constructs every instance. */
+const ADOPTED_SCOPES_PER_ITEM = 10;
 
 /**
  * A macrotask turn (setImmediate) every this many scopes in the timed cases, as a server has
@@ -110,7 +117,21 @@ function buildHostkit(): ServiceProvider {
   return services.build();
 }
 
-async function hostkitScopes(provider: ServiceProvider, n: number, turnEvery: number): Promise<void> {
+/**
+ * hostkit over an inversify module: the singleton and the two scoped services bound with
+ * `toResolvedValue` and dependency lists, `inRequestScope` (one per hostkit scope), disposed by
+ * the scope through their own `Symbol.dispose` / `Symbol.asyncDispose`.
+ */
+function buildAdopted(): ServiceProvider {
+  const module = new ContainerModule(({ bind }) => {
+    bind(Database).toResolvedValue(() => new Database()).inSingletonScope();
+    bind(OrderStore).toResolvedValue((db: Database) => new OrderStore(db), [Database]).inRequestScope();
+    bind(AuditLog).toResolvedValue((db: Database) => new AuditLog(db), [Database]).inRequestScope();
+  });
+  return new ServiceCollection().addContainerModule(module).build();
+}
+
+async function hostkitScopes(provider: ServiceProvider, n: number, turnEvery: number, name: string = HOSTKIT): Promise<void> {
   const db = provider.get(Database);
   const { created, disposed } = db;
   for (let i = 0; i < n; i++) {
@@ -118,10 +139,10 @@ async function hostkitScopes(provider: ServiceProvider, n: number, turnEvery: nu
     const orders = scope.get(OrderStore);
     const audit = scope.get(AuditLog);
     await scope[Symbol.asyncDispose]();
-    expectDisposed(HOSTKIT, db, orders, audit);
+    expectDisposed(name, db, orders, audit);
     if (i % turnEvery === turnEvery - 1) await nextTurn();
   }
-  expectCounts(HOSTKIT, db, n, created, disposed);
+  expectCounts(name, db, n, created, disposed);
 }
 
 /**
@@ -175,9 +196,11 @@ await runSuite(import.meta.url, async ({ quick }) => {
   const heapScopes = 1_000_000;
   const provider = buildHostkit();
   const inversify = buildInversify();
+  const adopted = buildAdopted();
   const cases: BenchCase[] = [
     { name: HOSTKIT, run: (n) => hostkitScopes(provider, n * HOSTKIT_SCOPES_PER_ITEM, TURN_EVERY) },
     { name: NAIVE, run: (n) => naiveScopes(inversify, n) },
+    { name: ADOPTED, run: (n) => hostkitScopes(adopted, n * ADOPTED_SCOPES_PER_ITEM, TURN_EVERY, ADOPTED) },
   ];
   const measured = await measureInterleaved(cases, {
     items,
@@ -185,7 +208,13 @@ await runSuite(import.meta.url, async ({ quick }) => {
     warmupRounds: 2,
     label: `scopes, ${formatCount(items)} child containers / ${formatCount(items * HOSTKIT_SCOPES_PER_ITEM)} hostkit scopes`,
   });
-  const results = measured.map((result) => (result.name === HOSTKIT ? scaled(result, HOSTKIT_SCOPES_PER_ITEM) : result));
+  const results = measured.map((result) =>
+    result.name === HOSTKIT
+      ? scaled(result, HOSTKIT_SCOPES_PER_ITEM)
+      : result.name === ADOPTED
+      ? scaled(result, ADOPTED_SCOPES_PER_ITEM)
+      : result
+  );
   // The provider is returned and kept reachable through the second GC: what it retains counts.
   const heapStarted = performance.now();
   const heapGrowthMb = await measureHeapGrowth(async () => {
@@ -200,8 +229,11 @@ await runSuite(import.meta.url, async ({ quick }) => {
       atMost(`heap growth after ${formatCount(heapScopes)} scopes on one provider, MB`, heapGrowthMb, 5),
     ],
     notes: [
-      `per sample: ${formatCount(items)} child containers, ${formatCount(items * HOSTKIT_SCOPES_PER_ITEM)} hostkit scopes ` +
-        `(reported per scope); a setImmediate turn every ${formatCount(TURN_EVERY)} scopes in both`,
+      `per sample: ${formatCount(items)} child containers, ${formatCount(items * HOSTKIT_SCOPES_PER_ITEM)} hostkit scopes, ` +
+        `${formatCount(items * ADOPTED_SCOPES_PER_ITEM)} hostkit scopes over inversify bindings (reported per scope); ` +
+        `a setImmediate turn every ${formatCount(TURN_EVERY)} scopes in all`,
+      `hostkit scope over inversify bindings vs inversify child container per scope: ` +
+        `${speedRatio(results, ADOPTED, NAIVE).toFixed(2)} (watched, no target)`,
       `heap check: ${formatCount(heapScopes)} scopes with a setImmediate turn every ${formatCount(HEAP_TURN_EVERY)}, ${heapSeconds.toFixed(1)} s`,
     ],
   };

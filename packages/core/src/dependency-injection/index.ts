@@ -1,7 +1,12 @@
 /**
- * Dependency injection with scopes, over inversify and without decorators: register with
- * factories and dependency lists in a {@link ServiceCollection}, build a {@link ServiceProvider},
- * run each unit of work in a {@link ServiceScope}.
+ * Dependency injection with scopes, over inversify: register with factories and dependency lists
+ * in a {@link ServiceCollection} (no decorators needed), build a {@link ServiceProvider}, run each
+ * unit of work in a {@link ServiceScope}.
+ *
+ * Code written the inversify way (`@injectable()` classes, `bind(X).toSelf().inRequestScope()`,
+ * a `ContainerModule`, an application's own `Container`) gets the same lifetimes, scope disposal
+ * and build-time checks: see `ServiceCollection.container` and
+ * `ServiceCollection.addContainerModule`.
  * @module
  */
 export { createToken, Token, type ServiceClass, type ServiceToken, type ServiceType } from './token.ts';

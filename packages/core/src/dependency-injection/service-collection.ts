@@ -1,4 +1,4 @@
-import { Container } from 'inversify';
+import { Container, type ContainerModule } from 'inversify';
 import type { AnyFactory, Registration } from './service.ts';
 import type { ServiceLifetime } from './service-lifetime.ts';
 import { RootProvider, type ServiceProvider } from './service-provider.ts';
@@ -22,16 +22,20 @@ export type DependencyFactory<T, D extends DependencyList> = (...dependencies: R
 /** Options for {@link ServiceCollection}. */
 export interface ServiceCollectionOptions {
   /**
-   * The inversify container to bind into, e.g. one made with `{ autobind: true }` or with a
-   * parent. Disposing the provider calls its `unbindAllAsync()`.
+   * The inversify container to bind into: an application's existing container, one made with
+   * `{ autobind: true }` or with a parent. The classes and resolved values already bound in it
+   * are taken over at {@link ServiceCollection.build} (see {@link ServiceCollection.container}).
+   * Disposing the provider calls its `unbindAllAsync()`.
    * @default new Container()
    */
-  container?: Container;
+  container?: Container | undefined;
 }
 
 /**
  * Registrations, then one {@link build} into a {@link ServiceProvider}: the port of .NET's
- * `IServiceCollection`, over an inversify container, with no decorators.
+ * `IServiceCollection`, over an inversify container. hostkit itself needs no decorators; code
+ * that uses inversify's own (`@injectable()`, `@inject()`) gets the same lifetimes, see
+ * {@link container}.
  *
  * ```ts
  * const services = new ServiceCollection();
@@ -58,10 +62,35 @@ export interface ServiceCollectionOptions {
  */
 export class ServiceCollection {
   /**
-   * The inversify container that {@link build} binds into, for bindings made with inversify's
-   * own API (decorated classes, `toResolvedValue`). hostkit resolves a token from its own
-   * registrations when it has any, otherwise from this container; see
-   * {@link ServiceProvider.container} for what hostkit's checks and disposal cover.
+   * The inversify container that {@link build} binds into, for code written the inversify way.
+   *
+   * At {@link build}, hostkit takes over every identifier bound here with exactly one
+   * unconditional binding to a class (`bind(X).toSelf()`, `.to(Impl)`, `@injectable()` classes)
+   * or a resolved value (`toResolvedValue(fn, [deps])`): it gets hostkit's lifetimes, as if
+   * registered with `add*` before everything else:
+   * - `inSingletonScope()` (or `@injectable('Singleton')`): one instance per provider, disposed
+   *   with it;
+   * - `inRequestScope()`: one instance per hostkit {@link ServiceScope}, disposed when the scope
+   *   ends (inversify's own request scope is one `get` call);
+   * - `inTransientScope()`, the default: a new instance per resolution, disposed by the scope
+   *   that resolved it.
+   *
+   * inversify still constructs each instance (constructor and property injection,
+   * `@postConstruct`, activation handlers); hostkit decides when, and disposes in reverse
+   * creation order: `@preDestroy` methods, then `onDeactivation` handlers, then
+   * `Symbol.asyncDispose` / `Symbol.dispose`. The dependencies in the classes' metadata are
+   * checked at build like dependency lists: a singleton reaching a scoped service is a
+   * `CaptiveDependencyError`, an unbound non-`@optional()` one a `ServiceNotFoundError`.
+   *
+   * Left to inversify, as dependencies only: constants, dynamic values, factories, identifiers
+   * bound several times or with `when*` constraints, the bindings of a parent container, and
+   * classes that a container made with `{ autobind: true }` binds only when first asked for.
+   * Bind before {@link build}, and resolve from the provider rather than from this container
+   * before then.
+   *
+   * inversify's decorators are legacy decorators: the code that uses them needs
+   * `"experimentalDecorators": true` (and `"emitDecoratorMetadata"` for unannotated constructor
+   * parameters) in its tsconfig or deno.json. inversify loads `reflect-metadata/lite` itself.
    */
   readonly container: Container;
   readonly #registrations: Registration[] = [];
@@ -136,6 +165,37 @@ export class ServiceCollection {
       dependencies: undefined,
       value: instance,
     });
+    return this;
+  }
+
+  /**
+   * Loads inversify container modules into {@link container} now; {@link build} then takes their
+   * bindings over (see {@link container}).
+   *
+   * ```ts
+   * const persistence = new ContainerModule(({ bind }) => {
+   *   bind(Database).toSelf().inSingletonScope();
+   *   bind(UnitOfWork).toSelf().inRequestScope(); // one per hostkit scope
+   * });
+   * builder.services.addContainerModule(persistence);
+   * ```
+   * @throws TypeError when a module loads asynchronously: `await
+   *   services.container.loadAsync(module)` before {@link build} instead.
+   */
+  addContainerModule(...modules: ContainerModule[]): this {
+    this.#checkNotBuilt();
+    try {
+      this.container.load(...modules);
+    } catch (error) {
+      if (error instanceof Error && /asynchronous module load/i.test(error.message)) {
+        throw new TypeError(
+          'Expected each ContainerModule given to addContainerModule() to load synchronously, got one ' +
+            'whose load returns a promise: await services.container.loadAsync(module) before build() instead.',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     return this;
   }
 

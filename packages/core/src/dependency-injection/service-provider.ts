@@ -3,12 +3,20 @@ import { CaptiveDependencyError } from './captive-dependency-error.ts';
 import { CircularDependencyError } from './circular-dependency-error.ts';
 import { disposeEach, disposeInReverse, isDisposable, throwDisposalErrors } from './dispose-in-reverse.ts';
 import { ObjectDisposedError } from './object-disposed-error.ts';
+import {
+  createConstructKey,
+  deactivationOf,
+  identifierName,
+  readAdoptableBindings,
+  rebindForConstruction,
+  type AdoptedBinding,
+} from './inversify-bindings.ts';
 import { identifierOf, Service, type AnyFactory, type Registration } from './service.ts';
 import { ServiceNotFoundError } from './service-not-found-error.ts';
 import { ServiceResolver } from './service-resolver.ts';
 import { ServiceScopeFactory, type ServiceScope } from './service-scope.ts';
 import { describeValue } from '../internal/describe-value.ts';
-import { checkToken, isServiceToken, tokenName, type ServiceToken } from './token.ts';
+import { checkToken, isServiceToken, Token, tokenName, type ServiceToken } from './token.ts';
 import { validateServices } from './validate-services.ts';
 
 /**
@@ -29,15 +37,17 @@ import { validateServices } from './validate-services.ts';
 export interface ServiceProvider extends ServiceResolver, ServiceScopeFactory, AsyncDisposable {
   /**
    * The inversify container holding the bindings, for code that prefers inversify's own API or
-   * decorators. Each hostkit registration is bound under its token (a {@link Token}'s `symbol`,
-   * or the class) as a redirection to a binding of its own, so `@inject(Token.symbol)` and
-   * `container.get(SomeClass)` reach it; a token registered several times is ambiguous to
-   * inversify's `get` (use `getAll` / `@multiInject`).
+   * decorators. Each hostkit registration, and each class or resolved value taken over from the
+   * container at build (see `ServiceCollection.container`), is bound under its identifier (a
+   * {@link Token}'s `symbol`, the class, the user's identifier) as a redirection to hostkit's
+   * lifetime handling, so `@inject(Token.symbol)` and `container.get(SomeClass)` reach the same
+   * instances as `provider.get`; a token registered several times is ambiguous to inversify's
+   * `get` (use `getAll` / `@multiInject`).
    *
-   * Limits: hostkit's lifetime checks and disposal cover hostkit registrations only. A class
-   * bound directly here is resolved by inversify with inversify's scopes: a raw singleton that
-   * injects a hostkit scoped service is NOT reported as captive, and raw instances are never
-   * disposed by hostkit (only inversify's deactivation runs, at provider disposal).
+   * Limits: what stays inversify's (constants, dynamic values, factories, conditional or
+   * multiple bindings of one identifier, a parent container's bindings, and anything bound
+   * after build) is resolved with inversify's scopes, outside hostkit's captive checks and
+   * disposal; inversify's deactivation runs for it at provider disposal.
    */
   readonly container: Container;
 }
@@ -47,6 +57,12 @@ export class RootProvider implements ServiceProvider {
   readonly container: Container;
   /** Each token's registrations, in registration order. */
   readonly #byToken: Map<ServiceToken<unknown>, Service[]>;
+  /**
+   * Every service by the inversify identifier it answers to (a token's `symbol`, a class, an
+   * adopted binding's identifier): how inversify metadata, and tokens whose symbol a user bound
+   * with inversify, find hostkit's services.
+   */
+  readonly #byIdentifier: Map<ServiceIdentifier, Service[]> = new Map();
   /**
    * Pairs (service name, instance) of the disposables the root owns: singletons, and transients
    * created with no scope, in creation order.
@@ -90,18 +106,74 @@ export class RootProvider implements ServiceProvider {
         value: undefined,
       },
     ];
-    for (const registration of [...builtIns, ...registrations]) {
+    // The user's own inversify bindings come first, as if registered before everything else.
+    const adopted = readAdoptableBindings(container).map((binding) => this.#adopt(binding));
+    for (const registration of [...builtIns, ...adopted, ...registrations]) {
       const service = new Service(registration, Symbol(registration.name));
+      if (registration.adopted !== undefined) service.deactivation = deactivationOf(registration.adopted);
       all.push(service);
       const list = this.#byToken.get(registration.token);
       if (list === undefined) this.#byToken.set(registration.token, [service]);
       else list.push(service);
+      const identifier = registration.adopted?.identifier ?? identifierOf(registration.token);
+      const same = this.#byIdentifier.get(identifier);
+      if (same === undefined) this.#byIdentifier.set(identifier, [service]);
+      else same.push(service);
     }
+    const problems: Error[] = [];
     for (const service of all) {
-      service.dependencies = service.registration.dependencies?.map((token) => this.#link(token));
+      const inversify = service.registration.adopted;
+      service.dependencies = inversify === undefined
+        ? service.registration.dependencies?.map((token) => this.#link(token))
+        : this.#linkAdopted(service, inversify, problems);
     }
-    validateServices(all);
-    for (const service of all) this.#bind(service);
+    validateServices(all, problems);
+    for (const service of all) {
+      const inversify = service.registration.adopted;
+      if (inversify !== undefined) rebindForConstruction(container, inversify, this.#constructKeys.get(inversify) as symbol);
+      this.#bind(service);
+    }
+  }
+
+  /** The private keys that adopted bindings are constructed from, set by {@link #adopt}. */
+  readonly #constructKeys: Map<AdoptedBinding, symbol> = new Map();
+
+  /**
+   * The registration of a binding taken over from the inversify container: a resolver factory
+   * that asks inversify to construct one instance (the dependencies inversify resolves on the way
+   * come back to this provider through their redirections, in the current scope).
+   */
+  #adopt(adopted: AdoptedBinding): Registration {
+    const constructKey = createConstructKey(adopted);
+    this.#constructKeys.set(adopted, constructKey);
+    const container = this.container;
+    return {
+      token: typeof adopted.identifier === 'function' ? adopted.identifier : new Token(adopted.name),
+      name: adopted.name,
+      lifetime: adopted.lifetime,
+      source: 'inversify',
+      factory: () => container.get(constructKey),
+      dependencies: undefined,
+      value: undefined,
+      adopted,
+    };
+  }
+
+  /** Links what an adopted binding's metadata injects; a missing non-optional one is a problem. */
+  #linkAdopted(service: Service, adopted: AdoptedBinding, problems: Error[]): Service[] {
+    const linked: Service[] = [];
+    for (const dependency of adopted.dependencies) {
+      const services = this.#byIdentifier.get(dependency.identifier);
+      if (services !== undefined) {
+        if (dependency.multiple) linked.push(...services);
+        else linked.push(services[services.length - 1] as Service);
+      } else if (this.container.isBound(dependency.identifier)) {
+        linked.push(this.#external(undefined, dependency.identifier, identifierName(dependency.identifier)));
+      } else if (!dependency.optional) {
+        problems.push(new ServiceNotFoundError(identifierName(dependency.identifier), service.name));
+      }
+    }
+    return linked;
   }
 
   get<T>(token: ServiceToken<T>): T {
@@ -163,6 +235,8 @@ export class RootProvider implements ServiceProvider {
     if (services !== undefined) return services.map((service) => this.#resolveFor(owner, service));
     checkToken(token, 'token');
     const identifier = identifierOf(token);
+    const adopted = this.#byIdentifier.get(identifier);
+    if (adopted !== undefined) return adopted.map((service) => this.#resolveFor(owner, service));
     if (!this.container.isBound(identifier)) return [];
     return this.#inContext(owner, () => this.container.getAll(identifier)) as unknown[];
   }
@@ -175,6 +249,9 @@ export class RootProvider implements ServiceProvider {
   #resolveUnregistered(owner: Scope | null, token: ServiceToken<unknown>, required: boolean): unknown {
     checkToken(token, 'token');
     const identifier = identifierOf(token);
+    // A token whose symbol the user bound with inversify, and hostkit took over.
+    const adopted = this.#byIdentifier.get(identifier);
+    if (adopted !== undefined) return this.#resolveFor(owner, adopted[adopted.length - 1] as Service);
     if (!this.container.isBound(identifier)) {
       if (!required) return undefined;
       throw new ServiceNotFoundError(nameForError(token));
@@ -228,7 +305,7 @@ export class RootProvider implements ServiceProvider {
         if (instance !== undefined) return instance;
       }
     }
-    if (service.source === 'factory') {
+    if (service.source === 'factory' || service.source === 'inversify') {
       if (service.lifetime === 'singleton') return service.created ? service.instance : this.#createSingleton(service);
       if (service.lifetime === 'scoped') return this.#resolveScoped(service);
       return this.#createTransient(service);
@@ -256,7 +333,7 @@ export class RootProvider implements ServiceProvider {
           this.container.bind(key).toDynamicValue(() => this.#createTransient(service)).inTransientScope();
         }
     }
-    this.container.bind(identifierOf(registration.token)).toService(key);
+    this.container.bind(registration.adopted?.identifier ?? identifierOf(registration.token)).toService(key);
   }
 
   /** Runs once per provider: inversify caches the result (and forgets a failed attempt). */
@@ -275,7 +352,8 @@ export class RootProvider implements ServiceProvider {
     }
     service.instance = instance;
     service.created = true;
-    if (isDisposable(instance)) this.#tracked.push(service.name, instance);
+    const owned = service.deactivation === undefined ? instance : service.deactivation(instance);
+    if (isDisposable(owned)) this.#tracked.push(service.name, owned);
     return instance;
   }
 
@@ -296,7 +374,8 @@ export class RootProvider implements ServiceProvider {
       this.#exit(service);
     }
     (scope.instances ??= new Map()).set(service, instance);
-    if (isDisposable(instance)) (scope.tracked ??= []).push(service.name, instance);
+    const owned = service.deactivation === undefined ? instance : service.deactivation(instance);
+    if (isDisposable(owned)) (scope.tracked ??= []).push(service.name, owned);
     return instance;
   }
 
@@ -308,10 +387,11 @@ export class RootProvider implements ServiceProvider {
     } finally {
       this.#exit(service);
     }
-    if (isDisposable(instance)) {
+    const owned = service.deactivation === undefined ? instance : service.deactivation(instance);
+    if (isDisposable(owned)) {
       const scope = this.#scope;
-      if (scope === null) this.#tracked.push(service.name, instance);
-      else (scope.tracked ??= []).push(service.name, instance);
+      if (scope === null) this.#tracked.push(service.name, owned);
+      else (scope.tracked ??= []).push(service.name, owned);
     }
     return instance;
   }
@@ -320,7 +400,8 @@ export class RootProvider implements ServiceProvider {
     const factory = service.registration.factory as AnyFactory as (...args: unknown[]) => unknown;
     const dependencies = service.dependencies;
     // A resolver factory gets the resolver that is resolving, so its `get` continues this chain.
-    if (dependencies === undefined) return factory(this.#scope ?? this);
+    // An adopted binding's dependencies are for the checks: inversify resolves them itself.
+    if (dependencies === undefined || service.source === 'inversify') return factory(this.#scope ?? this);
     switch (dependencies.length) {
       case 0:
         return factory();
@@ -370,14 +451,19 @@ export class RootProvider implements ServiceProvider {
 
   /** Finds what a dependency list entry resolves to: the token's last registration. */
   #link(token: ServiceToken<unknown>): Service | undefined {
-    const services = this.#byToken.get(token);
+    const services = this.#byToken.get(token) ?? this.#byIdentifier.get(identifierOf(token));
     if (services !== undefined) return services[services.length - 1];
     const identifier: ServiceIdentifier = identifierOf(token);
     if (!this.container.isBound(identifier)) return undefined;
+    return this.#external(token, identifier, tokenName(token));
+  }
+
+  /** A dependency left to inversify: checked for presence only, never entered. */
+  #external(token: ServiceToken<unknown> | undefined, identifier: ServiceIdentifier, name: string): Service {
     return new Service(
       {
-        token,
-        name: tokenName(token),
+        token: token ?? new Token(name),
+        name,
         lifetime: 'transient',
         source: 'external',
         factory: undefined,

@@ -3,6 +3,7 @@
  * @module
  */
 import type { ServiceIdentifier } from 'inversify';
+import type { AdoptedBinding } from './inversify-bindings.ts';
 import type { ServiceLifetime } from './service-lifetime.ts';
 import { Token, type ServiceToken } from './token.ts';
 
@@ -11,10 +12,13 @@ import { Token, type ServiceToken } from './token.ts';
  * - `factory`: the registration's factory, owned (disposed by hostkit);
  * - `instance`: a ready value, never disposed by hostkit;
  * - `resolver`: built in, resolves to the resolver that is resolving; never disposed;
- * - `external`: bound directly on the inversify container by the user, outside hostkit's lifetime
- *   checks and disposal; only ever a dependency.
+ * - `inversify`: a class or resolved value the user bound with inversify's API, taken over at build:
+ *   inversify constructs it, hostkit owns its lifetime and disposes it, like a factory's;
+ * - `external`: left on the inversify container (constants, dynamic values, conditional or
+ *   multiple bindings of one identifier), outside hostkit's lifetime checks and disposal; only ever
+ *   a dependency.
  */
-export type ServiceSource = 'factory' | 'instance' | 'resolver' | 'external';
+export type ServiceSource = 'factory' | 'instance' | 'resolver' | 'inversify' | 'external';
 
 /** A factory as the registration stores it: called with the dependencies, or with the resolver. */
 export type AnyFactory = (...args: never[]) => unknown;
@@ -30,6 +34,8 @@ export interface Registration {
   /** `undefined` when the factory takes a resolver instead: its dependencies are unknowable. */
   readonly dependencies: readonly ServiceToken<unknown>[] | undefined;
   readonly value: unknown;
+  /** For source `inversify`: the binding taken over. */
+  readonly adopted?: AdoptedBinding;
 }
 
 /**
@@ -52,6 +58,11 @@ export class Service {
    * an entry is `undefined` while a dependency is missing (build then fails).
    */
   dependencies: (Service | undefined)[] | undefined = undefined;
+  /**
+   * For source `inversify` with `@preDestroy` methods or deactivation handlers: wraps an instance
+   * into what the owner tracks for disposal.
+   */
+  deactivation: ((instance: unknown) => unknown) | undefined = undefined;
   /** Set while the factory runs: meeting it set again is a cycle. */
   resolving = false;
   /** A singleton's instance once created (see `created`). */

@@ -13,14 +13,15 @@ import { tokenName, type ServiceToken } from './token.ts';
 /**
  * Checks every registration: dependencies that are not registered, cycles, and singletons that
  * reach a scoped service directly or through transients.
+ * @param problems Found already (missing dependencies of adopted inversify bindings); reported
+ *   with the rest.
  * @throws the one problem as is, or an AggregateError of all of them.
  */
-export function validateServices(services: readonly Service[]): void {
-  const problems: Error[] = [];
+export function validateServices(services: readonly Service[], problems: Error[] = []): void {
   for (const service of services) findMissing(service, problems);
   findCycles(services, problems);
   for (const service of services) {
-    if (service.lifetime !== 'singleton' || service.source !== 'factory') continue;
+    if (service.lifetime !== 'singleton' || !isOwned(service)) continue;
     const path = findScoped(service, [service], new Set());
     if (path !== undefined) {
       problems.push(new CaptiveDependencyError(service.name, path.map((entry) => entry.name)));
@@ -81,10 +82,15 @@ function findScoped(service: Service, path: Service[], seen: Set<Service>): Serv
     if (dependency === undefined || seen.has(dependency)) continue;
     seen.add(dependency);
     if (dependency.lifetime === 'scoped') return [...path, dependency];
-    if (dependency.lifetime === 'transient' && dependency.source === 'factory') {
+    if (dependency.lifetime === 'transient' && isOwned(dependency)) {
       const found = findScoped(dependency, [...path, dependency], seen);
       if (found !== undefined) return found;
     }
   }
   return undefined;
+}
+
+/** Whether hostkit creates the service, and so knows its dependencies and lifetime. */
+function isOwned(service: Service): boolean {
+  return service.source === 'factory' || service.source === 'inversify';
 }

@@ -1,3 +1,4 @@
+import type { Container } from 'inversify';
 import type { ServiceCollectionOptions } from '../dependency-injection/service-collection.ts';
 import { tokenName, type Token } from '../dependency-injection/token.ts';
 import { HealthCheckService } from '../health/health-check-service.ts';
@@ -36,8 +37,15 @@ export interface HostApplicationBuilderOptions {
   timeProvider?: TimeProvider | undefined;
   /** The starting values of `builder.options`. */
   hostOptions?: HostOptions | undefined;
-  /** Passed to the `ServiceCollection` (e.g. an inversify container of your own). */
+  /** Passed to the `ServiceCollection`. */
   services?: ServiceCollectionOptions | undefined;
+  /**
+   * An application's existing inversify container: the host's services are bound into it, and
+   * the classes already bound in it get hostkit's lifetimes, scopes and checks (see
+   * `ServiceCollection.container`). The same as `services: { container }`.
+   * @default new Container()
+   */
+  container?: Container | undefined;
 }
 
 /**
@@ -63,9 +71,19 @@ export class HostApplicationBuilder {
   lifetime: HostLifetime;
   #built = false;
 
-  /** Creates a builder with the defaults (system clock, JSON console log, embedded lifetime), each replaceable by `options` or later. */
+  /**
+   * Use `Host.createApplicationBuilder()`.
+   * @throws TypeError when `container` and `services.container` are both given and differ.
+   */
   constructor(options: HostApplicationBuilderOptions = {}) {
-    this.services = new HostServiceCollection(options.services);
+    const { container } = options;
+    const fromServices = options.services?.container;
+    if (container !== undefined && fromServices !== undefined && container !== fromServices) {
+      throw new TypeError(
+        'Expected one inversify container, got two different ones in container and services.container: pass it once.',
+      );
+    }
+    this.services = new HostServiceCollection({ ...options.services, container: container ?? fromServices });
     this.options = { ...options.hostOptions };
     this.timeProvider = options.timeProvider ?? systemTimeProvider;
     this.lifetime = options.lifetime ?? new EmbeddedHostLifetime();

@@ -8,6 +8,7 @@
 import { Container, decorate, inject, injectable } from 'inversify';
 import { describe, expect, it } from 'vitest';
 import {
+  CaptiveDependencyError,
   createToken,
   ServiceCollection,
   ServiceNotFoundError,
@@ -96,7 +97,7 @@ describe('ServiceCollection.container', () => {
     expect(container.get(Database)).toBe(provider.get(Database));
   });
 
-  it('runs inversify deactivation for raw bindings after hostkit disposals when the provider is disposed', async () => {
+  it('runs the deactivation of a taken-over binding in reverse creation order when the provider is disposed', async () => {
     const log: string[] = [];
     class Connection {}
     const services = new ServiceCollection().addSingleton(Database, () =>
@@ -113,10 +114,31 @@ describe('ServiceCollection.container', () => {
     provider.get(Database);
     provider.get(Connection);
     await provider[Symbol.asyncDispose]();
+    expect(log).toEqual(['raw singleton', 'hostkit singleton']);
+  });
+
+  it('runs inversify deactivation for what stays inversify\'s when the provider is disposed', async () => {
+    const log: string[] = [];
+    const Connection = createToken<object>('Connection');
+    const services = new ServiceCollection().addSingleton(Database, () =>
+      Object.assign(new Database(), { [Symbol.dispose]: () => log.push('hostkit singleton') }),
+    );
+    // A dynamic value stays inversify's: hostkit only takes over classes and resolved values.
+    services.container
+      .bind(Connection.symbol)
+      .toDynamicValue(() => ({}))
+      .inSingletonScope()
+      .onDeactivation(() => {
+        log.push('raw singleton');
+      });
+    const provider = services.build();
+    provider.get(Database);
+    provider.get(Connection);
+    await provider[Symbol.asyncDispose]();
     expect(log).toEqual(['hostkit singleton', 'raw singleton']);
   });
 
-  it('leaves a raw inversify singleton outside captive detection (documented limit)', () => {
+  it('reports a resolved-value singleton that injects a hostkit scoped service as captive when building', () => {
     class RawCache {
       readonly store: LogStore;
       constructor(store: LogStore) {
@@ -128,9 +150,63 @@ describe('ServiceCollection.container', () => {
       .bind(RawCache)
       .toResolvedValue((store: LogStore) => new RawCache(store), [LogStore])
       .inSingletonScope();
+    // Before, inversify's own singleton kept the first scope's instance forever.
+    expect(() => services.build()).toThrow(CaptiveDependencyError);
+  });
+
+  it('gives a resolved-value binding in request scope one instance per hostkit scope', () => {
+    class Report {
+      readonly store: LogStore;
+      constructor(store: LogStore) {
+        this.store = store;
+      }
+    }
+    const services = new ServiceCollection().addScoped(LogStore, () => new LogStore(new Database()));
+    services.container
+      .bind(Report)
+      .toResolvedValue((store: LogStore) => new Report(store), [LogStore])
+      .inRequestScope();
     const provider = services.build();
     const scope = provider.createScope();
-    // inversify's own singleton keeps the first scope's instance: hostkit cannot see its lifetime.
+    expect(scope.get(Report)).toBe(scope.get(Report));
+    expect(scope.get(Report).store).toBe(scope.get(LogStore));
+    expect(provider.createScope().get(Report)).not.toBe(scope.get(Report));
+  });
+
+  it('disposes a taken-over instance once when a second collection builds over the same container', async () => {
+    let disposals = 0;
+    const container = new Container();
+    container
+      .bind(Database)
+      .toResolvedValue(() => Object.assign(new Database(), { [Symbol.dispose]: () => disposals++ }))
+      .inRequestScope();
+    const first = new ServiceCollection({ container }).build();
+    const second = new ServiceCollection({ container }).addSingleton(LogStore, () => new LogStore(new Database())).build();
+    const scope = first.createScope();
+
+    expect(scope.get(Database)).toBeInstanceOf(Database);
+    await scope[Symbol.asyncDispose]();
+    await second[Symbol.asyncDispose]();
+    // Made and disposed by the first provider's scope alone.
+    expect(disposals).toBe(1);
+  });
+
+  it('leaves a raw singleton under a when constraint to inversify (documented limit)', () => {
+    class RawCache {
+      readonly store: LogStore;
+      constructor(store: LogStore) {
+        this.store = store;
+      }
+    }
+    const services = new ServiceCollection().addScoped(LogStore, () => new LogStore(new Database()));
+    services.container
+      .bind(RawCache)
+      .toResolvedValue((store: LogStore) => new RawCache(store), [LogStore])
+      .inSingletonScope()
+      .when(() => true);
+    const provider = services.build();
+    const scope = provider.createScope();
+    // A conditional binding is inversify's: its singleton keeps the first scope's instance.
     expect(scope.get(RawCache).store).toBe(scope.get(LogStore));
     expect(provider.createScope().get(RawCache).store).toBe(scope.get(LogStore));
   });
