@@ -21,6 +21,16 @@ const forcedExitCodes: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIG
  */
 const keepAlivePeriod = 2_147_483_647;
 
+/**
+ * How long after the signal that began the stop the same signal counts as that one again, not as
+ * a second request. A terminal's Ctrl+C reaches every process of the foreground group, and a
+ * wrapper such as npm, which receives it too, forwards it to its child: the host hears one key
+ * press twice, milliseconds apart. A person's quick double press comes later than the few
+ * milliseconds a forward takes; one pressed sooner than this counts as the first, and the next
+ * one ends the process.
+ */
+export const DUPLICATE_SIGNAL_WINDOW_MS = 250;
+
 function keepAliveTick(): void {
   // Nothing to do: the interval exists only to hold the event loop open.
 }
@@ -33,7 +43,9 @@ function keepAliveTick(): void {
  * - Signals: from `waitForStart` to `stop`, SIGINT, SIGTERM and SIGQUIT (SIGINT, SIGTERM and
  *   SIGBREAK on Windows) ask the application to stop (`stopApplication()`), logged as
  *   `LifetimeSignalReceived`. A signal that arrives once the application is already stopping,
- *   whatever started the stop, ends the process at once with 128 + the signal's number (130 for
+ *   whatever started the stop, ends the process at once (unless it is the signal that began the
+ *   stop arriving again within {@link DUPLICATE_SIGNAL_WINDOW_MS}: one Ctrl+C that reached the
+ *   host directly and through a wrapper such as npm) with 128 + the signal's number (130 for
  *   SIGINT, 143 for SIGTERM, 131 for SIGQUIT, 149 for SIGBREAK), logged as `LifetimeForcedExit`:
  *   the way out of a shutdown that hangs. The listeners are one process-level registration shared
  *   by every console lifetime of the runtime (several hosts in one process do not fight over
@@ -54,6 +66,8 @@ function keepAliveTick(): void {
 export class ConsoleHostLifetime implements HostLifetime {
   readonly #runtime: ConsoleRuntime;
   #subscription: Disposable | undefined = undefined;
+  /** The signal that began the stop of the current run, and when (the runtime clock's monotonic timestamp). */
+  #firstSignal: { readonly signal: StopSignal; readonly at: number } | undefined = undefined;
   #keepAlive: ReturnType<typeof setInterval> | undefined = undefined;
 
   /** Subclasses pass their runtime; see `NodeConsoleLifetime` and `DenoConsoleLifetime`. */
@@ -79,6 +93,7 @@ export class ConsoleHostLifetime implements HostLifetime {
       return Promise.reject(new Error('This console lifetime is already running a host: give each host its own lifetime.'));
     }
     const { applicationLifetime, logger } = context;
+    this.#firstSignal = undefined;
     try {
       this.#subscription = this.#subscribe(applicationLifetime, logger);
     } catch (error) {
@@ -103,10 +118,24 @@ export class ConsoleHostLifetime implements HostLifetime {
     this.#runtime.setExitCode(outcome.exitCode);
   }
 
-  /** A first signal asks the application to stop; one that finds it stopping ends the process. */
+  /**
+   * A first signal asks the application to stop; the same signal again within
+   * {@link DUPLICATE_SIGNAL_WINDOW_MS} is that one delivered twice and is ignored; any other that
+   * finds the application stopping ends the process.
+   */
   #subscribe(applicationLifetime: ApplicationLifetime, logger: Logger): Disposable {
     return signalFanOutOf(this.#runtime).subscribe((received) => {
+      const now = this.#runtime.timeProvider.timestamp();
+      const first = this.#firstSignal;
+      if (first !== undefined && first.signal === received && now - first.at < DUPLICATE_SIGNAL_WINDOW_MS) {
+        logger.debug(`Received ${received} again ${now - first.at} ms after the first; taken as the same request (a wrapper such as npm forwards the terminal's signal)`, {
+          event: HostLogEvents.LifetimeSignalReceived,
+          signal: received,
+        });
+        return;
+      }
       if (!applicationLifetime.stopping.aborted) {
+        this.#firstSignal = { signal: received, at: now };
         logger.info(`Received ${received}; stopping the application (send it again to exit at once)`, {
           event: HostLogEvents.LifetimeSignalReceived,
           signal: received,

@@ -14,6 +14,7 @@ import {
 } from '@hostkit/core';
 import type { ConsoleRuntime } from './console-runtime.ts';
 import { processExitOf } from './process-exit.ts';
+import { signalFanOutOf } from './signal-fan-out.ts';
 
 /** Options of `runMain`. */
 export interface RunMainOptions {
@@ -164,14 +165,25 @@ async function runConsoleHost(platform: ConsolePlatform, hostOrBuilder: Host | H
   const processExit = processExitOf(runtime);
   // Counted from here: a second runMain of the process must not end it while this one runs.
   const run = processExit.beginRun();
+  // From here until the process exits, the stop signals keep a listener: the host's lifetime
+  // removes its own when the host has stopped, and a signal arriving between then and the exit
+  // (npm forwarding a Ctrl+C the host already heard) would otherwise kill the process with the
+  // signal's default action, replacing the exit code the run announced.
+  const holdSignals = exitProcess ? signalFanOutOf(runtime).subscribe(ignoreSignal) : undefined;
   let code: number | undefined;
   try {
     code = await runAndReport(platform, hostOrBuilder, options.signal, format, exitProcess);
   } finally {
     // A rejection (neither a host nor a builder) leaves the process as it was.
     run.end(exitProcess ? code : undefined);
+    if (code === undefined) holdSignals?.[Symbol.dispose]();
   }
   return code;
+}
+
+function ignoreSignal(): void {
+  // The process is about to exit with the code its run announced; the host's lifetime, while it
+  // runs, is the subscriber that acts on signals.
 }
 
 /** Builds (for a builder) and runs the host, and logs how it ended; resolves with the exit code. */
@@ -227,6 +239,7 @@ async function runAndReport(
     runtime.setExitCode(1);
     return 1;
   }
+  logger.info(`The host stopped; ${announceExit(0, exitProcess)}`, { exitCode: 0 });
   // Set here too, for a host built with a lifetime of its own that sets no exit code.
   runtime.setExitCode(0);
   return 0;

@@ -8,14 +8,15 @@ import {
   type HostLifetimeContext,
 } from '@hostkit/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { NodeConsoleLifetime } from '@hostkit/adapters/node';
+import { NodeConsoleLifetime, nodeTimeProvider } from '@hostkit/adapters/node';
+import { DUPLICATE_SIGNAL_WINDOW_MS } from '../../src/console-host/console-host-lifetime.ts';
 
 const stopSignals = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 
 /** What a host gives a lifetime, with the log kept in memory. */
 function createContext(): HostLifetimeContext & { readonly applicationLifetime: HostApplicationLifetime; readonly log: MemoryLogSink } {
   const log = new MemoryLogSink();
-  const logger = createLoggerFactory({ sinks: [log] }).createLogger('hostkit.Lifetime');
+  const logger = createLoggerFactory({ sinks: [log], minimumLevel: 'debug' }).createLogger('hostkit.Lifetime');
   return { applicationLifetime: new HostApplicationLifetime(), logger, log };
 }
 
@@ -107,6 +108,45 @@ describe('NodeConsoleLifetime', () => {
     const [record] = context.log.byEvent(HostLogEvents.LifetimeForcedExit);
     expect(record?.level).toBe('critical');
     expect(record?.fields).toEqual({ signal, exitCode: code });
+  });
+
+  it('ignores the signal that began the stop arriving again within the duplicate window (one Ctrl+C heard directly and through npm)', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as unknown as typeof process.exit);
+    let clock = 1_000;
+    vi.spyOn(nodeTimeProvider, 'timestamp').mockImplementation(() => clock);
+    const context = createContext();
+    await startLifetime(context);
+
+    process.kill(process.pid, 'SIGINT');
+    await whenAborted(context.applicationLifetime.stopping);
+    clock += DUPLICATE_SIGNAL_WINDOW_MS - 1;
+    process.kill(process.pid, 'SIGINT');
+    await vi.waitFor(() => expect(context.log.byEvent(HostLogEvents.LifetimeSignalReceived)).toHaveLength(2));
+
+    expect(exit).not.toHaveBeenCalled();
+    expect(context.log.byEvent(HostLogEvents.LifetimeSignalReceived).map((record) => record.level)).toEqual(['info', 'debug']);
+    expect(context.log.byEvent(HostLogEvents.LifetimeForcedExit)).toEqual([]);
+  });
+
+  it.each([
+    ['the same signal once the duplicate window is over', 'SIGINT', DUPLICATE_SIGNAL_WINDOW_MS, 130],
+    ['another signal at once', 'SIGTERM', 0, 143],
+  ] as const)('exits at once when %s arrives while the application is stopping', async (_case, second, afterMs, code) => {
+    const exited = Promise.withResolvers<number | string | null | undefined>();
+    vi.spyOn(process, 'exit').mockImplementation(((exitCode) => {
+      exited.resolve(exitCode);
+    }) as typeof process.exit);
+    let clock = 1_000;
+    vi.spyOn(nodeTimeProvider, 'timestamp').mockImplementation(() => clock);
+    const context = createContext();
+    await startLifetime(context);
+
+    process.kill(process.pid, 'SIGINT');
+    await whenAborted(context.applicationLifetime.stopping);
+    clock += afterMs;
+    process.kill(process.pid, second);
+
+    expect(await exited.promise).toBe(code);
   });
 
   it('rejects waitForStart with the reason, holding nothing, when the start was already abandoned', async () => {

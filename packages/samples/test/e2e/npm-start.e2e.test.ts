@@ -122,6 +122,7 @@ describe.each(SCRIPTS)('$label (the samples on $runtime) under a process manager
         // The output rides along so that a failure shows what the host logged.
         expect({ exit, output: current.output() }).toMatchObject({ exit: { code: 0, signal: null } });
         expect(current.output()).toContain(`Received ${signal}`);
+        expect(current.output()).toContain('The host stopped; the process will exit with code 0');
         await pollUntil(() => (tree.some(isAlive) ? undefined : true), {
           timeoutMs: 5_000,
           description: `every process of the tree ${tree.join(', ')} to be gone`,
