@@ -7,6 +7,7 @@
  */
 import {
   HealthCheckServiceToken,
+  HealthCheckTags,
   LoggerFactoryToken,
   TimeProviderToken,
   type HostApplicationBuilder,
@@ -67,6 +68,13 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
   builder.services.addSingleton(ActivityLogToken, [TimeProviderToken, LoggerFactoryToken], (time, loggers) => {
     activityLog = new SqliteActivityLog(config.dataDir, time, loggers.createLogger('samples.ActivityLog'));
     return activityLog;
+  });
+  builder.healthChecks.add({
+    name: 'activity-log',
+    // Readiness only, and degraded at worst: uploads and file processing work without the
+    // activity log, so its trouble must neither restart the process nor take it out of traffic.
+    check: () => activityLog?.health() ?? { status: 'healthy', description: 'Not opened yet' },
+    tags: [HealthCheckTags.ready],
   });
 
   // Cluster mode (REDIS_URL): the shared services first, so that they start before the features
