@@ -112,6 +112,8 @@ export class FileProcessingService extends BackgroundService {
     } finally {
       // Producers waiting for room learn at once that nobody will read (uploads get 503).
       this.#reader.stop();
+      const { processed, failed } = this.#counters;
+      this.#logger.info(`File processing: stopped after ${processed} file${processed === 1 ? '' : 's'} processed (${failed} failed)`);
     }
   }
 

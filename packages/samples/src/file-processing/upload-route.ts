@@ -182,6 +182,7 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
   }
   counters.uploadsAccepted++;
   const name = basename(acceptedPath);
+  logger?.info(`Upload accepted: ${name} (${received.bytes} bytes), queued for processing`, { id, bytes: received.bytes });
   options.activityLog?.()?.write(FILES_ACTIVITY_SOURCE, `upload accepted ${name} (${received.bytes} bytes)`);
   sendJson(response, 202, {
     id,
