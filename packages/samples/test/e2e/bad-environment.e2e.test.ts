@@ -52,7 +52,7 @@ describe.each(RUNTIMES)('a bad environment for the samples program on %s', (runt
       const dataDir = dataDirName === 'read-only' ? join(await readOnlyDir(), 'data') : dataDirName;
       await using app = await spawnApp({ runtime, dataDir });
       const exit = await app.waitForExit(EXIT_WAIT_MS);
-      expect(exit, app.output()).toEqual({ code: 2, signal: null });
+      expect(exit).toEqual({ code: 2, signal: null });
       expect(app.stderr()).toContain(`Invalid configuration:\n  - DATA_DIR must be a directory this program can create and write to; got ${JSON.stringify(dataDir)}`);
       expect(app.stderr()).toContain('Nothing was started.');
       expect(app.output()).not.toMatch(STACK_LINE);
@@ -70,7 +70,7 @@ describe.each(RUNTIMES)('a bad environment for the samples program on %s', (runt
       await pollUntil(() => (hostAndCleanupRows() === 2 ? true : undefined), { description: "the first copy's host and cleanup rows" });
       const rowsBefore = hostAndCleanupRows();
       await using second = await spawnApp({ runtime, dataDir: first.dataDir, env: { PORT: String(first.port) } });
-      expect(await second.waitForExit(EXIT_WAIT_MS), second.output()).toEqual({ code: 1, signal: null });
+      expect(await second.waitForExit(EXIT_WAIT_MS)).toEqual({ code: 1, signal: null });
       expect(second.stderr()).toContain(`Cannot start: PORT ${first.port} on 127.0.0.1 is already in use`);
       expect(second.stderr().match(/Cannot start/g)).toHaveLength(1);
       expect(second.output()).not.toMatch(STACK_LINE);
@@ -90,7 +90,7 @@ describe.each(RUNTIMES)('a bad environment for the samples program on %s', (runt
       const lockFile = join(first.dataDir, 'hostkit.lock');
       expect(JSON.parse(readFileSync(lockFile, 'utf8'))).toMatchObject({ pid: first.pid });
       await using second = await spawnApp({ runtime, dataDir: first.dataDir });
-      expect(await second.waitForExit(EXIT_WAIT_MS), second.output()).toEqual({ code: 1, signal: null });
+      expect(await second.waitForExit(EXIT_WAIT_MS)).toEqual({ code: 1, signal: null });
       expect(second.stderr()).toContain(`Cannot start: DATA_DIR ${JSON.stringify(first.dataDir)} is in use by another samples process (pid ${first.pid} on `);
       expect(second.stderr()).toContain('cluster mode (REDIS_URL)');
       expect(second.output()).not.toMatch(STACK_LINE);

@@ -54,7 +54,7 @@ describe.each(RUNTIMES)('a full disk under the samples program on %s', (runtime)
         fill(filler);
 
         const refused = await upload(app, 'no-room.txt', 'x'.repeat(200_000));
-        expect(refused.status, JSON.stringify(refused.body)).toBe(507);
+        expect({ status: refused.status, body: refused.body }).toMatchObject({ status: 507 });
         expect(refused.body).toMatchObject({ error: 'insufficient_storage' });
         expect(Number(refused.retryAfter)).toBeGreaterThan(0);
 
