@@ -20,7 +20,9 @@ export function checkDataDir(dataDir: string): string | undefined {
     try {
       isDirectory = statSync(existing).isDirectory();
     } catch (error) {
-      if (errorCode(error) !== 'ENOENT') return problem(dataDir, `cannot read ${existing}`, error);
+      // ENOTDIR: a part of the path is a file; going up finds it and says so.
+      const code = errorCode(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return problem(dataDir, `cannot read ${existing}`, error);
       const parent = dirname(existing);
       if (parent === existing) return problem(dataDir, `no part of the path exists`, error);
       missing.unshift(existing);
