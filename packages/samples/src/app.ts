@@ -7,6 +7,7 @@
  */
 import {
   HealthCheckServiceToken,
+  HealthCheckTags,
   LoggerFactoryToken,
   TimeProviderToken,
   type HostApplicationBuilder,
@@ -63,10 +64,18 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
     logFormat: config.logFormat,
     ...(options.timeProvider !== undefined && { timeProvider: options.timeProvider }),
   });
+  builder.logging.setMinimumLevel(config.logLevel);
   let activityLog: SqliteActivityLog | undefined;
   builder.services.addSingleton(ActivityLogToken, [TimeProviderToken, LoggerFactoryToken], (time, loggers) => {
     activityLog = new SqliteActivityLog(config.dataDir, time, loggers.createLogger('samples.ActivityLog'));
     return activityLog;
+  });
+  builder.healthChecks.add({
+    name: 'activity-log',
+    // Readiness only, and degraded at worst: uploads and file processing work without the
+    // activity log, so its trouble must neither restart the process nor take it out of traffic.
+    check: () => activityLog?.health() ?? { status: 'healthy', description: 'Not opened yet' },
+    tags: [HealthCheckTags.ready],
   });
 
   // Cluster mode (REDIS_URL): the shared services first, so that they start before the features
@@ -133,7 +142,7 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
         ...(options.httpDrainTimeoutMs !== undefined && { drainTimeoutMs: options.httpDrainTimeoutMs }),
         onListening: (url) => {
           const running = ([...features.keys()].join(', ') || 'no samples') + (cluster === undefined ? '' : ` as cluster replica ${cluster.replicaId}`);
-          logger.info(`Running ${running} on ${runtime.name}; data in ${config.dataDir}; Ctrl+C stops`);
+          logger.info(`Host started: running ${running} on ${runtime.name}; data in ${config.dataDir}; Ctrl+C stops`);
           // POST routes take a multipart file (the only one is the upload).
           const examples = routes.map((route) => (route.method === 'GET' ? `curl ${url}${route.path}` : `curl -F file=@package.json ${url}${route.path}`));
           logger.info(`Try: ${examples.join('  |  ')}`);

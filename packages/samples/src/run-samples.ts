@@ -1,7 +1,8 @@
 /**
  * What both mains do once they have chosen a runtime: read the configuration (arguments and
- * environment), print help or a configuration error (exit code 2, nothing started), or build the
- * samples host and run it until a signal stops it.
+ * environment), print help or a configuration error (exit code 2, nothing started), check what
+ * would fail later (the port, DATA_DIR, another host on the same DATA_DIR: exit code 1, nothing
+ * started, no stack trace), or build the samples host and run it until a signal stops it.
  * @module
  */
 import type { Host, HostApplicationBuilder } from '@hostkit/core';
@@ -10,9 +11,14 @@ import { createApp, type AppRuntime } from './app.ts';
 import { ConfigError } from './config/config-error.ts';
 import type { AppConfig } from './config/app-config.ts';
 import { loadConfig } from './config/load-config.ts';
+import { checkDataDir } from './startup/check-data-dir.ts';
+import { checkPort } from './startup/check-port.ts';
+import { lockDataDir, type DataDirLock } from './startup/data-dir-lock.ts';
 
 /** Exit code of a configuration error: nothing was started. */
 const CONFIG_ERROR_EXIT_CODE = 2;
+/** Exit code when the environment refuses the start (port taken, DATA_DIR in use): nothing was started. */
+const START_REFUSED_EXIT_CODE = 1;
 
 /** The runtime adapter's `runMain` (`@hostkit/adapters/node` or `/deno`). */
 export type RunMain = (hostOrBuilder: Host | HostApplicationBuilder, options: { logFormat: AppConfig['logFormat'] }) => Promise<number>;
@@ -35,8 +41,40 @@ export async function runSamples(runtime: AppRuntime, runMain: RunMain): Promise
     console.log(loaded.text);
     return;
   }
+  // Before any service touches DATA_DIR: a second copy on the same port or DATA_DIR must fail
+  // here, once, not after it has cleaned app.db and watched the inbox.
+  const portProblem = await checkPort(loaded.config.port);
+  if (portProblem !== undefined) {
+    refuseStart(portProblem);
+    return;
+  }
+  const dataDirProblem = checkDataDir(loaded.config.dataDir);
+  if (dataDirProblem !== undefined) {
+    console.error(`${new ConfigError([dataDirProblem]).message}\nNothing was started. Run with --help to see every setting.`);
+    process.exitCode = CONFIG_ERROR_EXIT_CODE;
+    return;
+  }
+  let lock: DataDirLock | undefined;
+  if (loaded.config.redisUrl === undefined) {
+    const locked = lockDataDir(loaded.config.dataDir);
+    if (!locked.ok) {
+      refuseStart(locked.problem);
+      return;
+    }
+    lock = locked.lock;
+    if (lock.replacedStale !== undefined) console.warn(`Took DATA_DIR's lock over from ${lock.replacedStale}`);
+  }
   // Cluster mode only: the Redis client is not even loaded without REDIS_URL.
   const clusterBackend =
     loaded.config.redisUrl === undefined ? undefined : (await import('./cluster/redis-cluster-backend.ts')).createRedisClusterBackend;
-  await runMain(createApp(loaded.config, runtime, clusterBackend === undefined ? {} : { clusterBackend }), { logFormat: loaded.config.logFormat });
+  try {
+    await runMain(createApp(loaded.config, runtime, clusterBackend === undefined ? {} : { clusterBackend }), { logFormat: loaded.config.logFormat });
+  } finally {
+    lock?.release();
+  }
+}
+
+function refuseStart(problem: string): void {
+  console.error(`Cannot start: ${problem}.\nNothing was started.`);
+  process.exitCode = START_REFUSED_EXIT_CODE;
 }

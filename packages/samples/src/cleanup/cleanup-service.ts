@@ -7,6 +7,7 @@ import {
   type TimeProvider,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
+import { sqliteErrorKind } from '../database/sqlite-errors.ts';
 import { clusterSingletonServiceOptions, type ClusterRunOptions } from '../cluster/cluster-run-options.ts';
 import { LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
 
@@ -25,6 +26,12 @@ export interface CleanupServiceOptions {
    * interrupts a run. @default 5
    */
   readonly batchPauseMs?: number;
+  /**
+   * How long a run keeps trying again while another connection holds app.db's write lock (each
+   * try fails at once; the pauses between them grow from `batchPauseMs` to 1 s), before it gives up
+   * until the next tick. @default 60000
+   */
+  readonly busyRetryMs?: number;
   /** Cluster mode: run as a cluster singleton, once per interval across every replica. @default single process */
   readonly cluster?: CleanupClusterOptions | undefined;
 }
@@ -75,6 +82,7 @@ export class CleanupService extends BackgroundService {
   readonly #retentionMs: number;
   readonly #batchSize: number;
   readonly #batchPauseMs: number;
+  readonly #busyRetryMs: number;
   #runs = 0;
   #totalDeleted = 0;
   #running = false;
@@ -95,6 +103,7 @@ export class CleanupService extends BackgroundService {
     this.#retentionMs = options.retentionDays * DAY_MS;
     this.#batchSize = options.batchSize ?? 1_000;
     this.#batchPauseMs = options.batchPauseMs ?? 5;
+    this.#busyRetryMs = options.busyRetryMs ?? 60_000;
   }
 
   protected override async execute(stopping: AbortSignal): Promise<void> {
@@ -216,8 +225,29 @@ export class CleanupService extends BackgroundService {
     try {
       await using scope = this.#scopes.createScope();
       const unit = scope.get(LogCleanupUnitOfWorkToken);
+      let busySince: number | undefined;
+      let busyPause = this.#batchPauseMs;
       for (;;) {
-        const count = unit.deleteBatch(cutoff, this.#batchSize);
+        let count: number;
+        try {
+          count = unit.deleteBatch(cutoff, this.#batchSize);
+          busySince = undefined;
+          busyPause = this.#batchPauseMs;
+        } catch (error) {
+          // Another process holds the write lock: wait on the event loop (it keeps serving), not in SQLite.
+          if (sqliteErrorKind(error) !== 'busy') throw error;
+          busySince ??= this.#time.timestamp();
+          if (this.#time.elapsedSince(busySince) >= this.#busyRetryMs) throw error;
+          try {
+            await this.#time.delay(busyPause, stopping);
+          } catch (stopError) {
+            if (!stopping.aborted) throw stopError;
+            interrupted = true;
+            break;
+          }
+          busyPause = Math.min(busyPause * 2 || 1, 1_000);
+          continue;
+        }
         batches++;
         deleted += count;
         this.#totalDeleted += count;

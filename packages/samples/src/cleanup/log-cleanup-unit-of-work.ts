@@ -1,11 +1,15 @@
 import { createToken, type Token } from '@hostkit/core';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { openAppDatabase } from '../database/app-database.ts';
+import { openAppDatabase, SHORT_BUSY_TIMEOUT_MS } from '../database/app-database.ts';
 
 /**
  * One cleanup run's access to the `logs` table, the port of the seed's scoped `DbContext`:
  * registered as SCOPED, so each tick gets its own connection and the end of the tick's scope
  * closes it ({@link Symbol.dispose}), whatever happened during the tick.
+ *
+ * Its busy timeout is short ({@link SHORT_BUSY_TIMEOUT_MS}): a batch runs on the event loop, so
+ * when another process holds app.db's write lock the batch fails at once with SQLITE_BUSY and the
+ * cleanup service tries again after a pause, instead of freezing the host for seconds.
  */
 export class LogCleanupUnitOfWork implements Disposable {
   readonly #database: DatabaseSync;
@@ -14,7 +18,7 @@ export class LogCleanupUnitOfWork implements Disposable {
 
   /** Opens DATA_DIR/app.db. @throws what `openAppDatabase` throws. */
   constructor(dataDir: string) {
-    this.#database = openAppDatabase(dataDir);
+    this.#database = openAppDatabase(dataDir, { busyTimeoutMs: SHORT_BUSY_TIMEOUT_MS });
     // DELETE ... LIMIT needs a compile-time option that node:sqlite does not promise; a sub-select
     // over the created_at index bounds the batch everywhere.
     this.#deleteBatch = this.#database.prepare(

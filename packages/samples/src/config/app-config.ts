@@ -1,3 +1,5 @@
+import type { MinimumLogLevel } from '@hostkit/core';
+
 /** The features the samples host can run; `services` picks a subset (all by default). */
 export type ServiceName = 'cleanup' | 'weather' | 'files';
 
@@ -36,6 +38,12 @@ export interface AppConfig {
   readonly services: ReadonlySet<ServiceName>;
   /** LOG_FORMAT / --log-format: text, json, or auto (text on a terminal, JSON otherwise). @default 'text' */
   readonly logFormat: LogFormatSetting;
+  /**
+   * LOG_LEVEL / --log-level: the least severe console record written: trace, debug, info, warn,
+   * error, critical or none (.NET's Information, Warning... are accepted). `debug` adds one line per
+   * processed file. @default 'info'
+   */
+  readonly logLevel: MinimumLogLevel;
   /**
    * REDIS_URL / --redis-url: `redis://` or `rediss://` URL. Set = cluster mode (see `src/cluster`):
    * leases, the weather cache and the file work queue live in Redis, shared by every replica that

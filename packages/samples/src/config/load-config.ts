@@ -1,3 +1,4 @@
+import { parseLogLevel, type MinimumLogLevel } from '@hostkit/core';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import process from 'node:process';
@@ -129,6 +130,19 @@ const settings = {
   // turbo, which pipes its output (so 'auto' would pick JSON). Collectors set LOG_FORMAT=json.
   logFormat: setting<LogFormatSetting>('LOG_FORMAT', 'console log format: text, json, or auto (text on a terminal)', 'text', () => 'text', (text) =>
     text === 'auto' || text === 'text' || text === 'json' ? { ok: true, value: text } : { ok: false, expected: 'one of auto, text, json' },
+  ),
+  logLevel: setting<MinimumLogLevel>(
+    'LOG_LEVEL',
+    'least severe console record written: trace, debug (one line per processed file), info, warn, error, critical, none',
+    'info',
+    () => 'info',
+    (text) => {
+      try {
+        return { ok: true, value: parseLogLevel(text) };
+      } catch {
+        return { ok: false, expected: 'one of trace, debug, info, warn, error, critical, none' };
+      }
+    },
   ),
   redisUrl: setting<string | undefined>(
     'REDIS_URL',

@@ -4,9 +4,10 @@ import { createToken, type Token } from '@hostkit/core';
  * Writes one row per thing a feature did into the shared `logs` table of DATA_DIR/app.db. A
  * singleton with its own connection; the cleanup sample later deletes the old rows.
  *
- * `write` is synchronous (node:sqlite is) and cheap (one prepared INSERT). It never throws: a
- * failed write is reported through the logger, because activity rows are diagnostics and must not
- * fail the work they describe. After the host has stopped, writes are ignored.
+ * `write` only queues the row (the SQLite implementation writes it on the next turn of the event
+ * loop, or later while app.db is locked), so it never blocks and never throws: activity rows are
+ * diagnostics and must not fail, or slow down, the work they describe. What cannot be written is
+ * counted and reported through the logger. After the host has stopped, writes are ignored.
  */
 export interface ActivityLog {
   /** Inserts `[source] message` stamped with the host's TimeProvider. */

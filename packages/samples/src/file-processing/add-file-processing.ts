@@ -21,6 +21,7 @@ import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
 import type { FeatureRoutes } from '../http/route.ts';
+import { StorageMonitor } from './storage-monitor.ts';
 import { FileProcessingCounters } from './file-processing-counters.ts';
 import { FILES_ACTIVITY_SOURCE, FileProcessingService } from './file-processing-service.ts';
 import { FileStore } from './file-store.ts';
@@ -92,6 +93,7 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
   const channel = createBoundedChannel<FileWorkItem>(config.channelCapacity);
   const store = new FileStore({ dataDir: config.dataDir, sync: options.syncWrites });
   const counters = new FileProcessingCounters();
+  const storage = new StorageMonitor(config.dataDir);
   // Set when the container builds the services; the route and status read them per request.
   let activity: ActivityLog | undefined;
   let uploadLogger: Logger | undefined;
@@ -145,8 +147,16 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
         activityLog,
         maxAttempts: options.maxAttempts,
         retryDelayMs: options.retryDelayMs,
+        storage,
       }),
   );
+  builder.healthChecks.add({
+    name: 'storage',
+    // Degraded, on both probes: a full disk is worth seeing everywhere, but a restart would not
+    // free space, and the uploads that fit nowhere are answered 507 with Retry-After meanwhile.
+    check: () => storage.health(),
+    tags: [HealthCheckTags.live, HealthCheckTags.ready],
+  });
 
   builder.healthChecks.add({
     name: 'files',
@@ -174,6 +184,7 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
     retryAfterSeconds: options.retryAfterSeconds,
     activityLog: () => activity,
     logger: () => uploadLogger,
+    storage,
   });
 
   const status = (): Record<string, unknown> => {
@@ -199,7 +210,9 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
         tooLarge: counters.uploadsTooLarge,
         invalid: counters.uploadsInvalid,
         rejectedBusy: counters.uploadsRejectedBusy,
+        rejectedNoSpace: counters.uploadsRejectedNoSpace,
       },
+      storage: storage.snapshot(),
       recovery: counters.recovery ?? null,
     };
   };

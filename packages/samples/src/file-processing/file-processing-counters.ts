@@ -23,6 +23,8 @@ export class FileProcessingCounters {
   uploadsInvalid = 0;
   /** Uploads answered 503 because the channel stayed full (or the processor had stopped). */
   uploadsRejectedBusy = 0;
+  /** Uploads answered 507 because DATA_DIR's disk was full. */
+  uploadsRejectedNoSpace = 0;
   /** What start-up found and put right, once it has run. */
   recovery: RecoveryReport | undefined = undefined;
 }

@@ -9,6 +9,7 @@ import {
   type TimeProvider,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
+import { isOutOfSpace, type StorageMonitor } from './storage-monitor.ts';
 import { parseInputName } from './file-names.ts';
 import type { FileProcessingCounters } from './file-processing-counters.ts';
 import type { FileStore } from './file-store.ts';
@@ -38,6 +39,14 @@ export interface FileProcessingServiceOptions {
    * @default 500
    */
   readonly retryDelayMs?: number | undefined;
+  /**
+   * DATA_DIR's space: a file whose attempt failed for lack of space (ENOSPC, EDQUOT) is not a
+   * failed file; the processor waits, probing every `spaceProbeIntervalMs`, and tries it again
+   * once there is room. @default none: such an attempt counts like any failure
+   */
+  readonly storage?: StorageMonitor | undefined;
+  /** How often to probe for space while DATA_DIR is full, in ms. @default 1000 */
+  readonly spaceProbeIntervalMs?: number | undefined;
 }
 
 /** The source name of this feature's rows in the activity log. */
@@ -71,6 +80,8 @@ export class FileProcessingService extends BackgroundService {
   readonly #activity: ActivityLog | undefined;
   readonly #maxAttempts: number;
   readonly #retryDelayMs: number;
+  readonly #storage: StorageMonitor | undefined;
+  readonly #spaceProbeIntervalMs: number;
 
   constructor(options: FileProcessingServiceOptions) {
     super({ timeProvider: options.timeProvider, logger: options.logger });
@@ -91,6 +102,8 @@ export class FileProcessingService extends BackgroundService {
     this.#activity = options.activityLog;
     this.#maxAttempts = maxAttempts;
     this.#retryDelayMs = retryDelayMs;
+    this.#storage = options.storage;
+    this.#spaceProbeIntervalMs = options.spaceProbeIntervalMs ?? 1_000;
   }
 
   /**
@@ -112,6 +125,8 @@ export class FileProcessingService extends BackgroundService {
     } finally {
       // Producers waiting for room learn at once that nobody will read (uploads get 503).
       this.#reader.stop();
+      const { processed, failed } = this.#counters;
+      this.#logger.info(`File processing: stopped after ${processed} file${processed === 1 ? '' : 's'} processed (${failed} failed)`);
     }
   }
 
@@ -125,6 +140,12 @@ export class FileProcessingService extends BackgroundService {
       } catch (error) {
         // A stop mid-file is not a failure: the input stays where it is for the next start.
         if (stopping.aborted && isCancellation(error, stopping)) throw error;
+        if (this.#storage !== undefined && isOutOfSpace(error)) {
+          // Not this file's fault: it stays where it is, uncounted, until there is room.
+          await this.#waitForSpace(this.#storage, name, error, stopping);
+          attempt--;
+          continue;
+        }
         if (attempt >= this.#maxAttempts) {
           await this.#fail(path, name, attempt, error);
           return;
@@ -150,6 +171,23 @@ export class FileProcessingService extends BackgroundService {
       this.#activity?.write(FILES_ACTIVITY_SOURCE, `processed ${name} -> outbox/${basename(outcome.resultPath)}`);
       return;
     }
+  }
+
+  /**
+   * Waits until DATA_DIR has room again, probing every `spaceProbeIntervalMs` on the host's clock.
+   * Rejects only with the stop signal's reason.
+   */
+  async #waitForSpace(storage: StorageMonitor, name: string, error: unknown, stopping: AbortSignal): Promise<void> {
+    const started = this.#time.timestamp();
+    storage.reportFull(error, this.#time.now());
+    this.#logger.warn(`DATA_DIR's disk is full: ${name} stays where it is and processing waits until there is room (probing every ${this.#spaceProbeIntervalMs} ms)`, {
+      error,
+      file: name,
+    });
+    do {
+      await this.#time.delay(this.#spaceProbeIntervalMs, stopping);
+    } while (!storage.probe());
+    this.#logger.info(`DATA_DIR has room again after ${Math.round(this.#time.elapsedSince(started))} ms: processing resumes with ${name}`, { file: name });
   }
 
   /** One attempt, in its own DI scope: read and compute (4), write the result (5), remove the input (6). */

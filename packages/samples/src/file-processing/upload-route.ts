@@ -9,6 +9,7 @@ import {
   type TimeProvider,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
+import { isOutOfSpace, type StorageMonitor } from './storage-monitor.ts';
 import { sendJson } from '../http/json-response.ts';
 import type { Route } from '../http/route.ts';
 import { newUploadId, RESULT_SUFFIX, sanitizeClientFileName } from './file-names.ts';
@@ -46,6 +47,8 @@ export interface UploadRouteOptions {
   /** Called for each request: the activity log is resolved once the container is built. */
   readonly activityLog?: (() => ActivityLog | undefined) | undefined;
   readonly logger?: (() => Logger | undefined) | undefined;
+  /** Told when an upload could not be stored for lack of space (then answered 507). @default none: such an upload gets 500 */
+  readonly storage?: StorageMonitor | undefined;
 }
 
 /**
@@ -75,6 +78,7 @@ const DISCARD_LIMIT_BYTES = 4 * 1024 * 1024;
  * | 400 | not a well-formed upload: not multipart, no file part, more than one, truncated body |
  * | 413 | the file (or the declared body) is larger than UPLOAD_MAX_BYTES; the partial file is removed |
  * | 503 + Retry-After | the channel stayed full for 3 s, or the processor has stopped; the file is removed |
+ * | 507 + Retry-After | DATA_DIR's disk is full (ENOSPC, EDQUOT); the partial file is removed |
  *
  * Every path answers: the seed's handler deleted the file on timeout and sent nothing, leaving
  * the client to hang.
@@ -140,6 +144,7 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
       refuse(options, request, response, 503, { error: 'unavailable', message: 'The server is stopping' }, retryAfter(options));
       return;
     case 'failed':
+      if (refusedForSpace(options, request, response, received.error, id)) return;
       logger?.error('Upload failed while writing its staging file', { error: received.error, id });
       refuse(options, request, response, 500, { error: 'internal_error', message: 'The upload could not be stored' });
       return;
@@ -153,6 +158,7 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
     acceptedPath = await store.acceptUpload(received.stagingPath, id, originalName);
   } catch (error) {
     await store.discard(received.stagingPath);
+    if (refusedForSpace(options, request, response, error, id)) return;
     logger?.error('Upload failed while accepting its staging file', { error, id });
     sendJson(response, 500, { error: 'internal_error', message: 'The upload could not be stored' });
     return;
@@ -181,7 +187,9 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
     return;
   }
   counters.uploadsAccepted++;
+  options.storage?.reportWritten();
   const name = basename(acceptedPath);
+  logger?.info(`Upload accepted: ${name} (${received.bytes} bytes), queued for processing`, { id, bytes: received.bytes });
   options.activityLog?.()?.write(FILES_ACTIVITY_SOURCE, `upload accepted ${name} (${received.bytes} bytes)`);
   sendJson(response, 202, {
     id,
@@ -191,6 +199,25 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
     // Deterministic: an upload's name is unique, so its result always has the plain name.
     result: `outbox/${name}${RESULT_SUFFIX}`,
   });
+}
+
+/** Answers 507 when `error` says the disk is full (and tells the storage monitor); false for any other error. */
+function refusedForSpace(options: UploadRouteOptions, request: IncomingMessage, response: ServerResponse, error: unknown, id: string): boolean {
+  const storage = options.storage;
+  if (storage === undefined || !isOutOfSpace(error)) return false;
+  options.counters.uploadsRejectedNoSpace++;
+  if (storage.reportFull(error, options.timeProvider.now())) {
+    options.logger?.()?.warn("DATA_DIR's disk is full: uploads are answered 507 until there is room again", { error, id });
+  }
+  refuse(
+    options,
+    request,
+    response,
+    507,
+    { error: 'insufficient_storage', message: 'The server has no room to store the upload (its disk is full); try again later' },
+    retryAfter(options),
+  );
+  return true;
 }
 
 function noop(): void {

@@ -5,6 +5,7 @@ import { addCleanup } from '../../src/cleanup/add-cleanup.ts';
 import { CleanupService, type CleanupServiceOptions } from '../../src/cleanup/cleanup-service.ts';
 import { LogCleanupUnitOfWork, LogCleanupUnitOfWorkToken } from '../../src/cleanup/log-cleanup-unit-of-work.ts';
 import { ActivityLogToken } from '../../src/database/activity-log.ts';
+import { openAppDatabase } from '../../src/database/app-database.ts';
 import { SqliteActivityLog } from '../../src/database/sqlite-activity-log.ts';
 import { createTestBuilder, DAY_MS, insertLogs, readLogs, tempDir, testConfig } from '../helpers.ts';
 
@@ -199,7 +200,7 @@ describe('CleanupService', () => {
     await using dir = await tempDir();
     class LockedUnitOfWork extends LogCleanupUnitOfWork {
       override deleteBatch(): number {
-        throw new Error('database is locked');
+        throw new Error('disk I/O error');
       }
     }
     const { host, time, service, units } = createCleanupHost(dir.path, {}, (index) =>
@@ -208,7 +209,7 @@ describe('CleanupService', () => {
     await host.start();
     await until(() => service.snapshot()['runs'] === 1, time);
     expect(service.health()).toMatchObject({ status: 'degraded' });
-    expect(service.health().description).toContain('database is locked');
+    expect(service.health().description).toContain('disk I/O error');
     // The failed run's connection is closed all the same.
     expect(units[0]?.isOpen).toBe(false);
     await time.advance(HOUR);
@@ -217,5 +218,55 @@ describe('CleanupService', () => {
     expect(service.status).toBe('running');
     await host.stop();
     await host.dispose();
+  });
+
+  it('waits on the event loop and tries again while another connection holds the write lock, then deletes the rows', async () => {
+    await using dir = await tempDir();
+    const now = Date.parse('2026-11-21T12:00:00Z');
+    insertLogs(dir.path, now - 40 * DAY_MS, 5, 'old');
+    const other = openAppDatabase(dir.path);
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      const { host, time, service } = createCleanupHost(dir.path);
+      const started = performance.now();
+      await host.start();
+      await time.advance(10_000);
+      // Each attempt fails at once (short busy timeout) instead of blocking for seconds.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(service.snapshot()).toMatchObject({ runs: 0, running: true, failed: 0 });
+      other.exec('COMMIT');
+      // The next attempt comes after the current pause (at most 1 s).
+      await time.advance(1_000);
+      await until(() => service.snapshot()['runs'] === 1, time);
+      expect(service.snapshot()).toMatchObject({ deletedTotal: 5, failed: 0 });
+      expect(userRows(dir.path)).toEqual([]);
+      await host.stop();
+      await host.dispose();
+    } finally {
+      if (other.isTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
+  });
+
+  it('gives the run up as failed, until the next tick, when the lock is held longer than busyRetryMs', async () => {
+    await using dir = await tempDir();
+    const other = openAppDatabase(dir.path);
+    try {
+      other.exec('BEGIN EXCLUSIVE');
+      const { host, time, service } = createCleanupHost(dir.path);
+      await host.start();
+      await time.advance(59_000);
+      expect(service.snapshot()).toMatchObject({ runs: 0, running: true });
+      await time.advance(2_000);
+      await until(() => service.snapshot()['runs'] === 1, time);
+      expect(service.health()).toMatchObject({ status: 'degraded' });
+      expect(service.health().description).toContain('database is locked');
+      other.exec('COMMIT');
+      await host.stop();
+      await host.dispose();
+    } finally {
+      if (other.isTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
   });
 });

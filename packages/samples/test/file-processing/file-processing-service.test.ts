@@ -15,6 +15,7 @@ import { acceptedUploadFileName, newUploadId } from '../../src/file-processing/f
 import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
 import { FileProcessingService } from '../../src/file-processing/file-processing-service.ts';
 import { FileStore } from '../../src/file-processing/file-store.ts';
+import { StorageMonitor } from '../../src/file-processing/storage-monitor.ts';
 import { ResultProcessor, type FileFigures } from '../../src/file-processing/result-processor.ts';
 import { tempDir } from '../helpers.ts';
 import { MemoryActivityLog, names, waitUntil } from './support.ts';
@@ -25,14 +26,15 @@ const HELLO_SHA = 'a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a
 /** A processor whose every instance is recorded, and which can be told to fail. */
 class RecordingProcessor extends ResultProcessor implements Disposable {
   disposed = false;
-  readonly #fail: (() => Error) | undefined;
-  constructor(time: ManualTimeProvider, options: { fail?: () => Error; processingDelayMs?: number } = {}) {
+  readonly #fail: (() => Error | undefined) | undefined;
+  constructor(time: ManualTimeProvider, options: { fail?: () => Error | undefined; processingDelayMs?: number } = {}) {
     super({ timeProvider: time, processingDelayMs: options.processingDelayMs });
     this.#fail = options.fail;
   }
   override async process(content: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<FileFigures> {
     const figures = await super.process(content, signal);
-    if (this.#fail !== undefined) throw this.#fail();
+    const error = this.#fail?.();
+    if (error !== undefined) throw error;
     return figures;
   }
   [Symbol.dispose](): void {
@@ -41,10 +43,11 @@ class RecordingProcessor extends ResultProcessor implements Disposable {
 }
 
 interface Options {
-  readonly fail?: () => Error;
+  readonly fail?: () => Error | undefined;
   readonly processingDelayMs?: number;
   readonly capacity?: number;
   readonly maxAttempts?: number;
+  readonly storage?: StorageMonitor;
 }
 
 /** The service over a real DATA_DIR, on a manual clock, with its own channel. */
@@ -73,6 +76,7 @@ async function createFixture(dataDir: string, options: Options = {}) {
     logger: createLoggerFactory({ sinks: [logs], minimumLevel: 'debug', timeProvider: time }).createLogger('test.FileProcessing'),
     activityLog: activity,
     maxAttempts: options.maxAttempts,
+    storage: options.storage,
   });
   /** Paths whose done() was called, with whether the file still existed at that moment. */
   const done: { path: string; existed: boolean }[] = [];
@@ -86,7 +90,54 @@ async function createFixture(dataDir: string, options: Options = {}) {
   return { time, processors, channel, store, counters, logs, activity, service, done, queue, stop };
 }
 
+/** A StorageMonitor whose probe answers what the test says, instead of writing to the disk. */
+class ScriptedStorage extends StorageMonitor {
+  room = false;
+  probes = 0;
+  override probe(): boolean {
+    this.probes++;
+    if (this.room) this.reportWritten();
+    return this.room;
+  }
+}
+
+function noSpace(): Error {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+}
+
 describe('FileProcessingService', { timeout: 30_000 }, () => {
+  it('waits out a full disk without counting the file as failed or moving it, and processes it once a probe finds room', async () => {
+    await using dir = await tempDir();
+    const storage = new ScriptedStorage(dir.path);
+    let failures = 0;
+    // Every attempt fails for lack of space until the test makes room: before, the file was failed after three.
+    const f = await createFixture(dir.path, { storage, maxAttempts: 3, fail: () => (failures++ < 5 ? noSpace() : undefined) });
+    await f.service.start(new AbortController().signal);
+    const input = join(f.store.inbox, 'hello.txt');
+    await writeFile(input, 'hello world\n');
+    await f.queue(input);
+    await waitUntil(() => storage.full !== undefined, 'the disk is reported full');
+    expect(storage.health()).toMatchObject({ status: 'degraded' });
+    for (let i = 0; i < 10; i++) await f.time.advance(1_000);
+    expect(storage.probes).toBeGreaterThanOrEqual(10);
+    expect(f.counters).toMatchObject({ processed: 0, failed: 0, retried: 0 });
+    expect(await names(f.store.inbox)).toEqual(['hello.txt']);
+    expect(await names(f.store.failed)).toEqual([]);
+    storage.room = true;
+    failures = 5;
+    await f.time.advance(1_000);
+    await waitUntil(() => f.done.length === 1, 'the file is done');
+    expect(f.counters).toMatchObject({ processed: 1, failed: 0 });
+    expect(storage.full).toBeUndefined();
+    expect(f.logs.records.map((record) => `${record.level}: ${record.message}`)).toEqual(
+      expect.arrayContaining([
+        'warn: DATA_DIR\'s disk is full: hello.txt stays where it is and processing waits until there is room (probing every 1000 ms)',
+        expect.stringMatching(/^info: DATA_DIR has room again after \d+ ms: processing resumes with hello\.txt$/),
+      ]),
+    );
+    await f.stop();
+  });
+
   it('writes the result, then removes the input, then releases the item when a file is processed', async () => {
     await using dir = await tempDir();
     const f = await createFixture(dir.path);
