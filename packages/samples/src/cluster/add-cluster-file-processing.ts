@@ -78,14 +78,16 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
         logger: loggers.createLogger('samples.InboxClaim'),
         rescanIntervalMs: options.rescanIntervalMs,
         retryDelayMs: options.retryDelayMs,
+        activity: activityLog,
+        replicaId: cluster.replicaId,
       });
       return claimer;
     },
   );
   builder.services.addHostedService(
     OrphanSweepService,
-    [cluster.fileQueue, cluster.lock, TimeProviderToken, LoggerFactoryToken],
-    (fileQueue, lock, timeProvider, loggers) => {
+    [cluster.fileQueue, cluster.lock, TimeProviderToken, LoggerFactoryToken, deps.activity],
+    (fileQueue, lock, timeProvider, loggers, activityLog) => {
       sweeper = new OrphanSweepService({
         store,
         queue: fileQueue,
@@ -96,6 +98,8 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
         timeProvider,
         logger: loggers.createLogger('samples.OrphanSweep'),
         retryDelayMs: options.retryDelayMs,
+        activity: activityLog,
+        replicaId: cluster.replicaId,
       });
       return sweeper;
     },

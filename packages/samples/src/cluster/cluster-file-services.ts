@@ -14,6 +14,8 @@ import {
   type TimeProvider,
   type WorkQueue,
 } from '@hostkit/core';
+import type { ActivityLog } from '../database/activity-log.ts';
+import { FILES_ACTIVITY_SOURCE } from '../file-processing/file-processing-service.ts';
 import type { FileStore } from '../file-processing/file-store.ts';
 import { fileWorkEntryFor, handleFileWork, type FileWorkContext, type FileWorkEntry } from './file-work.ts';
 
@@ -29,6 +31,13 @@ export interface InboxClaimServiceOptions {
   readonly rescanIntervalMs?: number | undefined;
   /** Backoff of a failed enqueue (the queue's store is down), doubled up to 30 s. @default 500 */
   readonly retryDelayMs?: number | undefined;
+  /**
+   * Gets a row when a file is claimed and when its entry is queued, so that a file whose replica
+   * died in between (an orphan until the sweep finds it) can be told from a lost one. @default none
+   */
+  readonly activity?: ActivityLog | undefined;
+  /** REPLICA_ID, in the activity rows. @default '' */
+  readonly replicaId?: string | undefined;
 }
 
 /**
@@ -47,6 +56,8 @@ export class InboxClaimService extends BackgroundService {
   readonly #time: TimeProvider;
   readonly #logger: Logger;
   readonly #retryDelayMs: number;
+  readonly #activity: ActivityLog | undefined;
+  readonly #replicaId: string;
   readonly #channel = createBoundedChannel<FileWorkItem>(64);
   readonly #feeder: FileChannelFeeder;
   #claimed = 0;
@@ -59,6 +70,8 @@ export class InboxClaimService extends BackgroundService {
     this.#time = options.timeProvider;
     this.#logger = options.logger;
     this.#retryDelayMs = options.retryDelayMs ?? 500;
+    this.#activity = options.activity;
+    this.#replicaId = options.replicaId ?? '';
     const logger = options.logger;
     this.#feeder = createFileChannelFeeder(options.watcher, this.#channel.writer, {
       maxPending: 1_000,
@@ -88,7 +101,10 @@ export class InboxClaimService extends BackgroundService {
           continue;
         }
         this.#claimed++;
-        await this.#enqueue(fileWorkEntryFor(this.#store, claimed, 'inbox'), stopping);
+        const entry = fileWorkEntryFor(this.#store, claimed, 'inbox');
+        this.#activity?.write(FILES_ACTIVITY_SOURCE, `claimed ${basename(item.path)} as ${entry.file} replica=${this.#replicaId}`);
+        const id = await enqueueWithRetry(this.#queue, entry, this.#retryDelayMs, this.#time, this.#logger, stopping);
+        this.#activity?.write(FILES_ACTIVITY_SOURCE, `queued ${entry.file} entry=${id} replica=${this.#replicaId}`);
       } catch (error) {
         if (stopping.aborted) throw error;
         this.#logger.warn(`Could not claim ${basename(item.path)} from the inbox; the next rescan tries again`, { error });
@@ -97,13 +113,9 @@ export class InboxClaimService extends BackgroundService {
       }
     }
   }
-
-  #enqueue(entry: FileWorkEntry, stopping: AbortSignal): Promise<void> {
-    return enqueueWithRetry(this.#queue, entry, this.#retryDelayMs, this.#time, this.#logger, stopping);
-  }
 }
 
-/** Enqueues `entry`, retrying with a capped backoff until it is in or `stopping` aborts. */
+/** Enqueues `entry`, retrying with a capped backoff until it is in or `stopping` aborts; returns the entry's id. */
 async function enqueueWithRetry(
   queue: WorkQueue<FileWorkEntry>,
   entry: FileWorkEntry,
@@ -111,11 +123,10 @@ async function enqueueWithRetry(
   time: TimeProvider,
   logger: Logger,
   stopping: AbortSignal,
-): Promise<void> {
+): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await queue.enqueue(entry, {}, stopping);
-      return;
+      return await queue.enqueue(entry, {}, stopping);
     } catch (error) {
       if (stopping.aborted) throw error;
       const delay = Math.min(30_000, retryDelayMs * 2 ** Math.min(attempt - 1, 16));
@@ -147,6 +158,10 @@ export interface OrphanSweepServiceOptions {
   readonly logger: Logger;
   /** Backoff of a failed enqueue, doubled up to 30 s. @default 500 */
   readonly retryDelayMs?: number | undefined;
+  /** Gets a row for each file enqueued again, naming its new entry. @default none */
+  readonly activity?: ActivityLog | undefined;
+  /** REPLICA_ID, in the activity rows. @default '' */
+  readonly replicaId?: string | undefined;
 }
 
 /**
@@ -222,7 +237,9 @@ export class OrphanSweepService extends BackgroundService {
       const last = this.#requeuedAt.get(path);
       if (last !== undefined && now - last < 10 * minAgeMs) continue;
       const source = path.startsWith(store.claimed) ? 'inbox' : 'upload';
-      await enqueueWithRetry(queue, fileWorkEntryFor(store, path, source), this.#retryDelayMs, time, logger, stopping);
+      const entry = fileWorkEntryFor(store, path, source);
+      const id = await enqueueWithRetry(queue, entry, this.#retryDelayMs, time, logger, stopping);
+      this.#options.activity?.write(FILES_ACTIVITY_SOURCE, `requeued ${entry.file} entry=${id} replica=${this.#options.replicaId ?? ''}`);
       this.#requeuedAt.set(path, now);
       count++;
     }

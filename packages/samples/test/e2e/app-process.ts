@@ -67,6 +67,7 @@ const CONFIG_VARIABLES = [
   'LEASE_TTL_MS',
   'WORK_VISIBILITY_TIMEOUT_MS',
   'WORK_CONCURRENCY',
+  'ORPHAN_SWEEP_INTERVAL_MS',
   'FILE_PROCESSING_DELAY_MS', // test-only slow-processing knob of the file-processing sample
 ];
 

@@ -7,8 +7,9 @@
  * - the first replica (the leader of the weather refresh and the cleanup, since it starts alone,
  *   and a slow processor, so that it always holds entries) is SIGKILLed after ~300 accepted
  *   uploads, once its /status shows entries in progress; Redis is restarted (SIGTERM, AOF flushed) after ~600;
- * - then: every accepted upload and every inbox file has exactly one result and none failed, the
- *   queue is empty, the killed replica's in-flight entries were redelivered and finished by
+ * - then: every accepted upload and every inbox file has exactly one result and none failed, no
+ *   input is left in the inbox, in `claimed/` or in `uploads/` (what r0 had claimed or accepted and
+ *   not yet enqueued when it died was found by the orphan sweep), the queue is empty, the killed replica's in-flight entries were redelivered and finished by
  *   others, cleanup runs are spaced by the interval across the cluster under non-decreasing
  *   fencing tokens, and weather refreshes never overlapped.
  *
@@ -77,7 +78,7 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       cleanups.push(() => redis[Symbol.asyncDispose]());
       const dataDir = await makeTempDataDir();
       cleanups.push(() => rm(dataDir, { recursive: true, force: true, maxRetries: 3 }));
-      const { inbox, outbox, failed } = dirs(dataDir);
+      const { inbox, outbox, failed, uploads: uploadsDir } = dirs(dataDir);
 
       const env = (replica: string, processingDelayMs = 20): Record<string, string> => ({
         REDIS_URL: redis.url,
@@ -87,6 +88,9 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
         LEASE_TTL_MS: String(LEASE_TTL_MS),
         WORK_VISIBILITY_TIMEOUT_MS: '4000',
         WORK_CONCURRENCY: '4',
+        // Files r0 stored and was killed before enqueuing (orphans) are enqueued again by the sweep:
+        // at most this long after they are 2 * WORK_VISIBILITY_TIMEOUT_MS old.
+        ORPHAN_SWEEP_INTERVAL_MS: '1000',
         FILE_PROCESSING_DELAY_MS: String(processingDelayMs),
         LOG_FORMAT: 'json',
       });
@@ -108,6 +112,7 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       for (const app of [r1, r2]) expect((await app.fetch('/weather')).status).toBe(200);
 
       const inboxExpected = await dropFiles(inbox, INBOX_FILES, 'dropped');
+      const droppedAt = Date.now();
 
       // The client: IN_FLIGHT workers, each taking the next file and posting it to a live replica,
       // retrying (on another replica) on connection errors and 503.
@@ -179,18 +184,65 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
       expect(accepted.size).toBeGreaterThanOrEqual(UPLOADS);
       expect(await r0.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
-      // Done when every accepted upload has its result, the inbox is empty and the queue is drained.
+      const claimedDir = join(dataDir, 'claimed');
+      /** Accepted uploads still in uploads/ (not the staging files of uploads r0 died receiving). */
+      const storedUploads = async (): Promise<string[]> => (await list(uploadsDir)).filter((name) => !name.endsWith('.partial') && !name.startsWith('.'));
+      let drainedAt = Number.NaN;
+      /** What a failure needs to tell a lost file from a late or misreported one. */
+      const diagnose = async (names: readonly string[]): Promise<string> => {
+        const lines: string[] = [];
+        for (const name of names) {
+          lines.push(`--- ${name}`);
+          const rows = readTable<{ created_at: number; message: string }>(
+            dataDir,
+            `SELECT created_at, message FROM logs WHERE message LIKE '%${name.replaceAll("'", "''")}%' ORDER BY id`,
+          );
+          lines.push(`activity rows (${rows.length}):`, ...rows.map((row) => `  ${new Date(row.created_at).toISOString()} ${row.message}`));
+          const matching = (entries: string[]): string[] => entries.filter((entry) => entry.includes(name));
+          lines.push(`inbox/: ${JSON.stringify(matching(await list(inbox)))}, claimed/: ${JSON.stringify(matching(await list(claimedDir)))}`);
+          lines.push(`outbox/: ${JSON.stringify(matching(await list(outbox)))}, failed/: ${JSON.stringify(matching(await list(failed)))}`);
+          for (const [label, app] of [['r0', r0], ['r1', r1], ['r2', r2]] as const) {
+            const output = app.output().split('\n').filter((line) => line.includes(name));
+            lines.push(`${label} output (${output.length} lines):`, ...output.map((line) => `  ${line.slice(0, 600)}`));
+          }
+        }
+        lines.push(`claimed/: ${JSON.stringify(await list(claimedDir))}`);
+        lines.push(`uploads/ (accepted): ${JSON.stringify(await storedUploads())}`);
+        lines.push(`failed/: ${JSON.stringify(await list(failed))}`);
+        for (const [label, app] of [['r1', r1], ['r2', r2]] as const) {
+          for (const path of ['/queue', '/status']) {
+            const body = await app.fetch(path).then(
+              (response) => response.text(),
+              (error: unknown) => `unreachable: ${String(error)}`,
+            );
+            lines.push(`${label} ${path}: ${body.replaceAll(/\s+/g, ' ').slice(0, 3000)}`);
+          }
+        }
+        lines.push(`XPENDING: ${redis.cli('XPENDING', 'hostkit-samples:queue:{samples-files}:stream', 'hostkit')}`);
+        lines.push(
+          `ms since the start: inbox files dropped ${droppedAt - startedAt}, r0 killed ${r0KilledAt - startedAt}, ` +
+            `uploads done ${uploadsDoneAt - startedAt}, drained ${drainedAt - startedAt}`,
+        );
+        return lines.join('\n');
+      };
+
+      // Done when every accepted upload has its result, and no input is left anywhere: not in the
+      // inbox, not claimed, not accepted in uploads/ (an inbox file or upload that r0 stored and did
+      // not get to enqueue before it was killed has NO queue entry until the orphan sweep finds it,
+      // so an empty queue alone does not mean that every input was processed), and the queue is drained.
       const queue = await pollUntil(
         async () => {
           const names = new Set(await list(outbox));
           const missing = [...accepted.values()].filter((upload) => !names.has(`${upload.name}.result.json`)).length;
-          if (missing > 0 || (await list(inbox)).length > 0) return undefined;
+          if (missing > 0 || (await list(inbox)).length > 0 || (await list(claimedDir)).length > 0 || (await storedUploads()).length > 0) return undefined;
           const queue = (await (await r1.fetch('/queue')).json()) as { waiting: number; inFlight: number; dead: number };
           return queue.waiting === 0 && queue.inFlight === 0 ? queue : undefined;
         },
-        { timeoutMs: 90_000, intervalMs: 250, description: `every result and an empty queue\n${r1.output().slice(-4000)}` },
-      );
-      const drainedAt = Date.now();
+        { timeoutMs: 90_000, intervalMs: 250, description: 'every result and an empty queue' },
+      ).catch(async (error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${await diagnose([])}\n${r1.output().slice(-4000)}`);
+      });
+      drainedAt = Date.now();
 
       // Exactly one result per accepted upload, with the right content; nothing failed.
       const results = new Map<string, { input: string; originalName: string; source: string; sha256: string }>();
@@ -213,7 +265,9 @@ describe.skipIf(unavailable !== undefined)('the samples program in cluster mode 
         const matching = [...results.values()].filter((result) => result.source === 'inbox' && result.originalName === name);
         if (matching.length !== 1 || matching[0]?.sha256 !== hash) problems.push(`inbox ${name}: ${matching.length} results`);
       }
-      expect(problems).toEqual([]);
+      const problemNames = problems.map((problem) => problem.replace(/^inbox /, '').replace(/: \d+ results$/, ''));
+      const diagnostics = problems.length === 0 ? '' : await diagnose(problemNames.slice(0, 10));
+      expect(problems, `inputs without exactly one result\n${diagnostics}`).toEqual([]);
       expect(await list(failed)).toEqual([]);
       expect(queue.dead).toBe(0);
       // Straight from Redis too: no entry is pending in the stream's consumer group.
