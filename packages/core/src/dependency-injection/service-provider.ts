@@ -4,7 +4,7 @@ import { CircularDependencyError } from './circular-dependency-error.ts';
 import { disposeEach, disposeInReverse, isDisposable, throwDisposalErrors } from './dispose-in-reverse.ts';
 import { ObjectDisposedError } from './object-disposed-error.ts';
 import { identifierOf, Service, type AnyFactory, type Registration } from './service.ts';
-import { ServiceNotFoundError } from './service-not-found-error.ts';
+import { ServiceNotFoundError, tokenHint } from './service-not-found-error.ts';
 import { ServiceResolver } from './service-resolver.ts';
 import { ServiceScopeFactory, type ServiceScope } from './service-scope.ts';
 import { describeValue } from '../internal/describe-value.ts';
@@ -177,7 +177,7 @@ export class RootProvider implements ServiceProvider {
     const identifier = identifierOf(token);
     if (!this.container.isBound(identifier)) {
       if (!required) return undefined;
-      throw new ServiceNotFoundError(nameForError(token));
+      throw new ServiceNotFoundError(nameForError(token), undefined, { hint: tokenHint(token, this.#byToken.keys()) });
     }
     return this.#inContext(owner, () => this.container.get(identifier));
   }
