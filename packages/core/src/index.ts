@@ -18,5 +18,3 @@ export * from './coordination/index.ts';
 export * from './work-queue/index.ts';
 export * from './file-watching/index.ts';
 export * from './weather/index.ts';
-/** For adapters that fill core's ports: format bad arguments the way core's own errors do. */
-export { describeValue } from './internal/describe-value.ts';

@@ -1,6 +1,5 @@
 import {
   ConsoleLogSink,
-  describeValue,
   EmbeddedHostLifetime,
   Host,
   LoggerFactoryToken,
@@ -11,6 +10,7 @@ import {
   type HostLifetime,
   type Logger,
 } from '@hostkit/core';
+import { describeValue } from '@hostkit/core/adapter-kit';
 import type { ConsoleRuntime } from './console-runtime.ts';
 
 /** Options of `runMain`. */

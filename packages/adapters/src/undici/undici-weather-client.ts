@@ -1,7 +1,6 @@
 import {
   checkCoordinates,
   checkForecastDays,
-  describeValue,
   systemTimeProvider,
   WeatherApiError,
   WeatherRequestError,
@@ -14,6 +13,7 @@ import {
   type TimeProvider,
   type WeatherClient,
 } from '@hostkit/core';
+import { describeValue } from '@hostkit/core/adapter-kit';
 import { Agent, type Dispatcher } from 'undici';
 import { currentWeatherPath, dailyForecastPath, resolveUnits } from './open-meteo-request.ts';
 import { type OpenMeteoUnits, readCurrentWeather, readDailyForecast, ResponseProblem } from './open-meteo-response.ts';
