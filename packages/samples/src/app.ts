@@ -11,8 +11,8 @@ import {
   TimeProviderToken,
   type HostApplicationBuilder,
   type HostApplicationBuilderOptions,
-  type WeatherClient,
 } from '@hostkit/core';
+import { type WeatherClient } from '@hostkit/core/weather';
 import { addCleanup, type CleanupDependencies } from './cleanup/add-cleanup.ts';
 import { addCluster, type ClusterBackendFactory } from './cluster/add-cluster.ts';
 import type { ClusterWiring } from './cluster/cluster-tokens.ts';

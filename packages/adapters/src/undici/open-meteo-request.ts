@@ -3,7 +3,12 @@
  * goes out; {@link readCurrentWeather} and {@link readDailyForecast} read what comes back.
  * @module
  */
-import { type Coordinates, type PrecipitationUnit, type TemperatureUnit, type WindSpeedUnit } from '@hostkit/core';
+import {
+  type Coordinates,
+  type PrecipitationUnit,
+  type TemperatureUnit,
+  type WindSpeedUnit,
+} from '@hostkit/core/weather';
 import { describeValue } from '@hostkit/core/adapter-kit';
 import type { OpenMeteoUnits } from './open-meteo-response.ts';
 

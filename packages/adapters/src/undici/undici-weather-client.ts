@@ -1,7 +1,7 @@
+import { systemTimeProvider, type Logger, type TimeProvider } from '@hostkit/core';
 import {
   checkCoordinates,
   checkForecastDays,
-  systemTimeProvider,
   WeatherApiError,
   WeatherRequestError,
   WeatherResponseError,
@@ -9,10 +9,8 @@ import {
   type CurrentWeather,
   type DailyForecast,
   type DailyForecastOptions,
-  type Logger,
-  type TimeProvider,
   type WeatherClient,
-} from '@hostkit/core';
+} from '@hostkit/core/weather';
 import { describeValue } from '@hostkit/core/adapter-kit';
 import { Agent, type Dispatcher } from 'undici';
 import { currentWeatherPath, dailyForecastPath, resolveUnits } from './open-meteo-request.ts';

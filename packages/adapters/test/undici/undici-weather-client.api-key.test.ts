@@ -1,4 +1,5 @@
-import { createLoggerFactory, MemoryLogSink, WeatherApiError, WeatherRequestError, WeatherResponseError } from '@hostkit/core';
+import { createLoggerFactory, MemoryLogSink } from '@hostkit/core';
+import { WeatherApiError, WeatherRequestError, WeatherResponseError } from '@hostkit/core/weather';
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UndiciWeatherClient } from '../../src/undici/index.ts';

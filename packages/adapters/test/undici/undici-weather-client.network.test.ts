@@ -8,7 +8,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WeatherRequestError, WeatherResponseError } from '@hostkit/core';
+import { WeatherRequestError, WeatherResponseError } from '@hostkit/core/weather';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UndiciWeatherClient, type UndiciWeatherClientOptions } from '../../src/undici/index.ts';
 import { berlin, currentBody } from './open-meteo-fixtures.ts';

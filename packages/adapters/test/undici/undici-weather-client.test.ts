@@ -1,4 +1,4 @@
-import { WeatherRequestError } from '@hostkit/core';
+import { WeatherRequestError } from '@hostkit/core/weather';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UndiciWeatherClient } from '../../src/undici/index.ts';
 import { berlin, currentBody, dailyBody } from './open-meteo-fixtures.ts';

@@ -50,8 +50,22 @@ describe('package entries', () => {
     const main = Object.keys(await import('@hostkit/core'));
 
     expect(main.filter((name) => adapterKit.includes(name) || internal.includes(name))).toEqual([]);
-    // The weather checks leave with the weather domain, in the next change.
-    expect(main.filter((name) => /^(check|resolve)[A-Z]/.test(name))).toEqual(['checkCoordinates', 'checkForecastDays']);
+    expect(main.filter((name) => /^(check|resolve)[A-Z]/.test(name))).toEqual([]);
+  });
+
+  it('exports the weather domain from @hostkit/core/weather, and not from the main entry', async () => {
+    const weather = await import('@hostkit/core/weather');
+    const main = Object.keys(await import('@hostkit/core'));
+
+    expect(Object.keys(weather).sort()).toEqual([
+      'WeatherApiError',
+      'WeatherRequestError',
+      'WeatherResponseError',
+      'checkCoordinates',
+      'checkForecastDays',
+      'maxForecastDays',
+    ]);
+    expect(main.filter((name) => /weather|forecast/i.test(name))).toEqual([]);
   });
 
   it('exports the host API from the main entry', async () => {

@@ -5,8 +5,8 @@ import {
   TimeProviderToken,
   type HostApplicationBuilder,
   type Token,
-  type WeatherClient,
 } from '@hostkit/core';
+import { type WeatherClient } from '@hostkit/core/weather';
 import { createUndiciWeatherClient } from '@hostkit/adapters/undici';
 import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
