@@ -22,8 +22,8 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Agent } from 'undici';
 import { UndiciWeatherClient } from '../../packages/adapters/src/undici/index.ts';
-import { dailyForecastPath } from '../../packages/adapters/src/undici/open-meteo-request.ts';
-import { type OpenMeteoUnits, readDailyForecast } from '../../packages/adapters/src/undici/open-meteo-response.ts';
+import { dailyForecastPath } from '../../packages/adapters/src/open-meteo/open-meteo-request.ts';
+import { type OpenMeteoUnits, readDailyForecast } from '../../packages/adapters/src/open-meteo/open-meteo-response.ts';
 import { type BenchCase, atLeast, formatCount, measureInterleaved, runSuite, speedRatio } from '../lib/harness.ts';
 
 const CONCURRENCY = 16;
