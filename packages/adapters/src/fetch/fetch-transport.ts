@@ -61,10 +61,8 @@ function chainOf(error: unknown): ErrorLike[] {
 function detailOf(chain: readonly ErrorLike[], error: unknown): string {
   if (chain.length === 0) return String(error);
   return chain
-    .map((link) => {
-      const message = typeof link.message === 'string' ? link.message : String(link);
-      return typeof link.code === 'string' ? `${link.code}: ${message}` : message;
-    })
+    .filter((link) => typeof link.message === 'string')
+    .map((link) => (typeof link.code === 'string' ? `${link.code}: ${String(link.message)}` : String(link.message)))
     .join(': ');
 }
 

@@ -1,8 +1,8 @@
 import { WeatherRequestError } from '@hostkit/core/weather';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UndiciWeatherClient } from '../../src/undici/index.ts';
-import { berlin, currentBody, dailyBody } from './open-meteo-fixtures.ts';
-import { forecast, jsonHeaders, mockOpenMeteo, rejectionOf } from './test-helpers.ts';
+import { berlin, currentBody } from './open-meteo-fixtures.ts';
+import { forecast, mockOpenMeteo, rejectionOf } from './test-helpers.ts';
 
 describe('UndiciWeatherClient', () => {
   let service: ReturnType<typeof mockOpenMeteo>;
