@@ -59,18 +59,20 @@ function isJson(type: string | undefined): boolean {
   return type !== undefined && /[/+]json\b/i.test(type);
 }
 
-function contentLengthOf(response: TransportResponse): number | undefined {
-  const value = response.header('content-length');
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
 /** `ENOTFOUND: getaddrinfo ENOTFOUND example.invalid`: the code (if any) and message of a transport error. */
 function describeFailure(failure: TransportFailure): string {
   if (failure.detail !== undefined) return failure.detail;
   const { error, code } = failure;
   const message = error instanceof Error ? error.message : String(error);
   return code === undefined ? message : `${code}: ${message}`;
+}
+
+/** A request path and what it was built from. */
+interface CachedPath {
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly days: number;
+  readonly path: string;
 }
 
 /** What a transport is made from: the checked origin and size limit. */
@@ -97,6 +99,12 @@ export class OpenMeteoClient implements WeatherClient, AsyncDisposable {
   readonly #logger: Logger | undefined;
   readonly #redactor: Redactor;
   #closing: Promise<void> | undefined = undefined;
+  /**
+   * The last path of each kind: a client usually asks about the same place again and again (a
+   * periodic refresh), and formatting coordinates costs several percent of a loopback request.
+   */
+  #currentPath: CachedPath | undefined = undefined;
+  #dailyPath: CachedPath | undefined = undefined;
 
   /**
    * @param createTransport Called last, once every common option has been checked.
@@ -143,17 +151,23 @@ export class OpenMeteoClient implements WeatherClient, AsyncDisposable {
 
   async getCurrent(location: Coordinates, signal?: AbortSignal): Promise<CurrentWeather> {
     const at = checkCoordinates(location);
-    return this.#exchange(currentWeatherPath(this.#pathPrefix, at, this.#querySuffix), signal, (body) =>
-      readCurrentWeather(body, this.#units),
-    );
+    let path = this.#currentPath;
+    if (path === undefined || path.latitude !== at.latitude || path.longitude !== at.longitude) {
+      path = { latitude: at.latitude, longitude: at.longitude, days: 0, path: currentWeatherPath(this.#pathPrefix, at, this.#querySuffix) };
+      this.#currentPath = path;
+    }
+    return this.#exchange(path.path, signal, (body) => readCurrentWeather(body, this.#units));
   }
 
   async getDailyForecast(location: Coordinates, options: DailyForecastOptions, signal?: AbortSignal): Promise<DailyForecast> {
     const at = checkCoordinates(location);
     const days = checkForecastDays(options?.days);
-    return this.#exchange(dailyForecastPath(this.#pathPrefix, at, days, this.#querySuffix), signal, (body) =>
-      readDailyForecast(body, days, this.#units),
-    );
+    let path = this.#dailyPath;
+    if (path === undefined || path.latitude !== at.latitude || path.longitude !== at.longitude || path.days !== days) {
+      path = { latitude: at.latitude, longitude: at.longitude, days, path: dailyForecastPath(this.#pathPrefix, at, days, this.#querySuffix) };
+      this.#dailyPath = path;
+    }
+    return this.#exchange(path.path, signal, (body) => readDailyForecast(body, days, this.#units));
   }
 
   close(): Promise<void> {
@@ -212,7 +226,7 @@ export class OpenMeteoClient implements WeatherClient, AsyncDisposable {
     }
 
     const limit = this.#maxResponseSize;
-    const declared = contentLengthOf(response);
+    const declared = response.contentLength;
     if (declared !== undefined && declared > limit) {
       response.discard();
       return failure(this.#responseError(`body exceeded ${limit} bytes (content-length: ${declared})`, attempt), false);
@@ -273,24 +287,34 @@ export class OpenMeteoClient implements WeatherClient, AsyncDisposable {
     }
   }
 
-  /** The response head arrived, then reading its body failed after `received` bytes. */
-  #bodyFailure(problem: TransportFailure, attempt: number, received: number, declared: number | undefined): Outcome<never> {
+  /** The response head arrived, then reading its body failed after `received` bytes (if known). */
+  #bodyFailure(problem: TransportFailure, attempt: number, received: number | undefined, declared: number | undefined): Outcome<never> {
     const { error } = problem;
     switch (problem.kind) {
       case 'too-large':
         return failure(this.#responseError(`body exceeded ${this.#maxResponseSize} bytes`, attempt, error), false);
       case 'body-timeout': {
-        const what = `the body stopped arriving after ${received} bytes: no data ${this.#transport.describeLimit('bodyTimeout')}`;
+        const limit = this.#transport.describeLimit('bodyTimeout');
+        const what =
+          received === undefined
+            ? `the body did not arrive in full: no end ${limit}`
+            : `the body stopped arriving after ${received} bytes: no data ${limit}`;
         return failure(this.#requestError(what, attempt, error), false);
       }
       case 'refused':
       case 'reset': {
         // A cut body is a reset connection: as worth another try as one reset before the head.
         const of = declared === undefined ? '' : ` of ${declared}`;
-        return failure(this.#responseError(`body truncated: the connection closed after ${received}${of} bytes`, attempt, error), true);
+        const what =
+          received === undefined
+            ? `body truncated: the connection closed before ${declared === undefined ? 'its end' : `all ${declared} bytes arrived`}`
+            : `body truncated: the connection closed after ${received}${of} bytes`;
+        return failure(this.#responseError(what, attempt, error), true);
       }
-      default:
-        return failure(this.#requestError(`reading the body failed after ${received} bytes: ${describeFailure(problem)}`, attempt, error), false);
+      default: {
+        const after = received === undefined ? '' : ` after ${received} bytes`;
+        return failure(this.#requestError(`reading the body failed${after}: ${describeFailure(problem)}`, attempt, error), false);
+      }
     }
   }
 

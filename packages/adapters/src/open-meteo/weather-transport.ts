@@ -46,14 +46,16 @@ export type TransportBodyResult =
   | { readonly kind: 'complete'; readonly text: string }
   /** More than the limit arrived: the body was dropped, which closes the connection. */
   | { readonly kind: 'too-large'; readonly received: number }
-  /** The body stopped after `received` bytes. */
-  | { readonly kind: 'failed'; readonly failure: TransportFailure; readonly received: number };
+  /** The body stopped after `received` bytes (`undefined` when the transport read it whole and cannot tell). */
+  | { readonly kind: 'failed'; readonly failure: TransportFailure; readonly received: number | undefined };
 
 /** A response whose head has arrived. Its body must be read or discarded exactly once. */
 export interface TransportResponse {
   readonly status: number;
   /** The first value of a header, by lower-case name. */
   header(name: string): string | undefined;
+  /** The `content-length` the response declares, when it declares a valid one. */
+  readonly contentLength: number | undefined;
   /** Reads the whole body as UTF-8, up to `limit` bytes. */
   read(limit: number): Promise<TransportBodyResult>;
   /** Drops the body unread, closing the connection: cheaper than draining a body too large to use. */

@@ -60,6 +60,11 @@ function bodyFailure(error: unknown): TransportFailure {
   return { kind: 'other', error, code };
 }
 
+/** A `content-length` value as a number: digits only, anything else is no declared length. */
+function parseContentLength(value: string | undefined): number | undefined {
+  return value === undefined || !/^\d+$/.test(value) ? undefined : Number(value);
+}
+
 function ignore(): void {
   // A destroyed body may still emit the error it was destroyed with; nothing waits for it.
 }
@@ -78,6 +83,10 @@ class UndiciResponse implements TransportResponse {
   header(name: string): string | undefined {
     const value = this.#headers[name];
     return Array.isArray(value) ? value[0] : value;
+  }
+
+  get contentLength(): number | undefined {
+    return parseContentLength(this.header('content-length'));
   }
 
   async read(limit: number): Promise<TransportBodyResult> {
