@@ -117,6 +117,21 @@ describe('FetchWeatherClient', () => {
     expect(service.calls).toHaveLength(1);
   });
 
+  it('checks the size while reading when the body is compressed, whose declared length is not its own', async () => {
+    // fetch decompresses: a body declared (compressed) at 100 bytes may arrive as many more.
+    const text = JSON.stringify({ ...currentBody(), padding: 'x'.repeat(2_000) });
+    const service = scriptedFetch([
+      async () =>
+        new Response(text, { status: 200, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': '100' } }),
+    ]);
+    const client = new FetchWeatherClient({ fetch: service.fetch, maxResponseSize: 1_024 });
+
+    const error = await rejectionOf(client.getCurrent(berlin));
+
+    expect(error).toBeInstanceOf(WeatherResponseError);
+    expect((error as WeatherResponseError).problem).toBe('body exceeded 1024 bytes');
+  });
+
   it('rejects later calls, and returns the same promise, when closed twice or disposed', async () => {
     const service = scriptedFetch([]);
     const client = new FetchWeatherClient({ fetch: service.fetch });
