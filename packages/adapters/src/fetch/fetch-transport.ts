@@ -89,10 +89,6 @@ function ignore(): void {
   // A cancelled body may reject its cancel; nothing waits for it.
 }
 
-function timeoutFailure(error: DOMException): TransportFailure {
-  return { kind: 'body-timeout', error };
-}
-
 function decode(chunks: readonly Uint8Array[], length: number): string {
   if (chunks.length === 1) return decoder.decode(chunks[0]);
   const bytes = new Uint8Array(length);
@@ -105,17 +101,18 @@ function decode(chunks: readonly Uint8Array[], length: number): string {
 }
 
 /** A deadline on a {@link DeadlineWheel}: `at` may move later (a body that makes progress). */
+/** What a {@link DeadlineWheel} watches: `ticks` left, counted down on each tick. */
 interface Deadline {
-  at: number;
-  readonly expire: () => void;
+  ticks: number;
+  expire(): void;
 }
 
 /**
- * Deadlines checked by one interval per transport instead of a timer per request: on Deno a
- * `setTimeout`/`clearTimeout` pair per request costs about a tenth of a whole loopback request.
- * The interval ticks every quarter of the shortest timeout, so a deadline fires at most a quarter
- * of its timeout late; it stops on the first tick with nothing to watch, and never holds the
- * process open.
+ * Deadlines counted in ticks of one interval per transport, instead of a timer per request: on
+ * Deno a `setTimeout`/`clearTimeout` pair per request costs about a tenth of a whole loopback
+ * request, and even reading the clock per request shows. The interval ticks every quarter of the
+ * shortest timeout, so a deadline fires up to a quarter of its timeout late (never early); it
+ * stops on the first tick with nothing to watch, and never holds the process open.
  */
 class DeadlineWheel {
   readonly #tickMs: number;
@@ -126,18 +123,21 @@ class DeadlineWheel {
     this.#tickMs = Math.max(1, Math.floor(shortestMs / 4));
   }
 
-  add(ms: number, expire: () => void): Deadline {
-    const deadline: Deadline = { at: performance.now() + ms, expire };
+  /** The ticks that cover `ms`: one more than whole, as the first tick may come at once. */
+  ticksFor(ms: number): number {
+    return Math.ceil(ms / this.#tickMs) + 1;
+  }
+
+  add(deadline: Deadline): void {
     this.#deadlines.add(deadline);
     if (this.#interval === undefined) {
       this.#interval = setInterval(this.#check, this.#tickMs);
       unrefTimer(this.#interval);
     }
-    return deadline;
   }
 
-  delete(deadline: Deadline | undefined): void {
-    if (deadline !== undefined) this.#deadlines.delete(deadline);
+  delete(deadline: Deadline): void {
+    this.#deadlines.delete(deadline);
   }
 
   readonly #check = (): void => {
@@ -146,9 +146,8 @@ class DeadlineWheel {
       this.#interval = undefined;
       return;
     }
-    const now = performance.now();
     for (const deadline of this.#deadlines) {
-      if (deadline.at > now) continue;
+      if (--deadline.ticks > 0) continue;
       this.#deadlines.delete(deadline);
       deadline.expire();
     }
@@ -170,54 +169,103 @@ function parseContentLength(value: string | null): number | undefined {
   return value === null || !/^\d+$/.test(value) ? undefined : Number(value);
 }
 
-class FetchResponse implements TransportResponse {
-  readonly status: number;
-  readonly contentLength: number | undefined;
-  readonly #response: Response;
-  readonly #controller: AbortController;
-  readonly #bodyTimeout: number;
-  readonly #wheel: DeadlineWheel;
-  readonly #release: () => void;
+/** The transport's settings, shared by its exchanges. */
+interface ExchangeSettings {
+  readonly wheel: DeadlineWheel;
+  readonly headersTimeout: number;
+  readonly bodyTimeout: number;
+  readonly headersTicks: number;
+  readonly bodyTicks: number;
+}
 
-  constructor(response: Response, controller: AbortController, bodyTimeout: number, wheel: DeadlineWheel, release: () => void) {
+/**
+ * One request and its response: its own AbortController, which the caller's signal (this object
+ * is the listener, through `handleEvent`) and the deadlines abort, and its one deadline on the
+ * wheel, first for the head and then for the body. No closure per request: this is the hot path.
+ */
+class FetchExchange implements TransportResponse, Deadline, EventListenerObject {
+  status = 0;
+  contentLength: number | undefined = undefined;
+  ticks = 0;
+  readonly #settings: ExchangeSettings;
+  readonly #controller = new AbortController();
+  readonly #signal: AbortSignal | undefined;
+  #response: Response | undefined = undefined;
+  #phase: 'headers' | 'body' | 'done' = 'headers';
+  #timedOut: DOMException | undefined = undefined;
+  #watched = false;
+
+  constructor(settings: ExchangeSettings, signal: AbortSignal | undefined) {
+    this.#settings = settings;
+    this.#signal = signal;
+    signal?.addEventListener('abort', this);
+  }
+
+  /** The caller's signal aborted: so does the request. */
+  handleEvent(): void {
+    this.#controller.abort(this.#signal?.reason);
+  }
+
+  /** The deadline of the current phase ran out. */
+  expire(): void {
+    this.#watched = false;
+    const { headersTimeout, bodyTimeout } = this.#settings;
+    this.#timedOut =
+      this.#phase === 'headers'
+        ? new DOMException(`No response headers within ${headersTimeout} ms`, 'TimeoutError')
+        : new DOMException(`No body data within ${bodyTimeout} ms`, 'TimeoutError');
+    this.#controller.abort(this.#timedOut);
+  }
+
+  async send(fetchFunction: FetchFunction, url: string): Promise<this> {
+    const settings = this.#settings;
+    if (settings.headersTimeout > 0) this.#watch(settings.headersTicks);
+    let response: Response;
+    try {
+      response = await fetchFunction(url, {
+        method: 'GET',
+        headers: requestHeaders,
+        signal: this.#controller.signal,
+        // As undici's request: a redirect is the service's answer, not something to follow.
+        redirect: 'manual',
+      });
+    } catch (error) {
+      this.#finish();
+      if (this.#signal?.aborted === true) throw this.#signal.reason;
+      if (this.#timedOut !== undefined) throw new TransportFailureError({ kind: 'headers-timeout', error: this.#timedOut });
+      throw new TransportFailureError(classify(error));
+    }
+    this.#unwatch();
+    this.#response = response;
     this.status = response.status;
     this.contentLength = parseContentLength(response.headers.get('content-length'));
-    this.#response = response;
-    this.#controller = controller;
-    this.#bodyTimeout = bodyTimeout;
-    this.#wheel = wheel;
-    this.#release = release;
+    this.#phase = 'body';
+    return this;
   }
 
   header(name: string): string | undefined {
-    return this.#response.headers.get(name) ?? undefined;
+    return this.#response?.headers.get(name) ?? undefined;
   }
 
   async read(limit: number): Promise<TransportBodyResult> {
-    if (this.#response.body === null) {
-      this.#release();
+    const response = this.#response as Response;
+    if (response.body === null) {
+      this.#finish();
       return { kind: 'complete', text: '' };
     }
-    // The body timeout aborts the request's controller, which fails the body however it is read.
-    let timedOut: DOMException | undefined;
-    const idleMs = this.#bodyTimeout;
-    const deadline =
-      idleMs > 0
-        ? this.#wheel.add(idleMs, () => {
-            timedOut = new DOMException(`No body data within ${idleMs} ms`, 'TimeoutError');
-            this.#controller.abort(timedOut);
-          })
-        : undefined;
+    if (this.#settings.bodyTimeout > 0) this.#watch(this.#settings.bodyTicks);
     try {
       // A declared length is the body's own only when fetch has nothing to decompress.
-      const declared = this.contentLength === undefined || this.#response.headers.has('content-encoding') ? undefined : this.contentLength;
-      return declared !== undefined && declared <= limit
-        ? await this.#readWhole(() => timedOut)
-        : await this.#readChunks(limit, () => timedOut, deadline, idleMs);
+      const whole = this.contentLength !== undefined && this.contentLength <= limit && !response.headers.has('content-encoding');
+      return whole ? await this.#readWhole(response) : await this.#readChunks(response, limit);
     } finally {
-      this.#wheel.delete(deadline);
-      this.#release();
+      this.#finish();
     }
+  }
+
+  discard(): void {
+    this.#response?.body?.cancel().catch(ignore);
+    this.#finish();
   }
 
   /**
@@ -225,23 +273,17 @@ class FetchResponse implements TransportResponse {
    * fast as chunk by chunk. How many bytes came before a failure is then unknown, and the body
    * timeout runs from the head to the end of the body.
    */
-  async #readWhole(timedOut: () => DOMException | undefined): Promise<TransportBodyResult> {
+  async #readWhole(response: Response): Promise<TransportBodyResult> {
     try {
-      return { kind: 'complete', text: await this.#response.text() };
+      return { kind: 'complete', text: await response.text() };
     } catch (error) {
-      const timeout = timedOut();
-      return { kind: 'failed', failure: timeout === undefined ? classify(error) : timeoutFailure(timeout), received: undefined };
+      return { kind: 'failed', failure: this.#bodyFailure(error), received: undefined };
     }
   }
 
-  /** A body of unknown length, read chunk by chunk so the limit holds; each chunk pushes the deadline back. */
-  async #readChunks(
-    limit: number,
-    timedOut: () => DOMException | undefined,
-    deadline: Deadline | undefined,
-    idleMs: number,
-  ): Promise<TransportBodyResult> {
-    const reader = (this.#response.body as ReadableStream<Uint8Array>).getReader();
+  /** A body of unknown length, read chunk by chunk so the limit holds; each chunk restarts the body timeout. */
+  async #readChunks(response: Response, limit: number): Promise<TransportBodyResult> {
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const chunks: Uint8Array[] = [];
     let received = 0;
     for (;;) {
@@ -249,8 +291,7 @@ class FetchResponse implements TransportResponse {
       try {
         step = await reader.read();
       } catch (error) {
-        const timeout = timedOut();
-        return { kind: 'failed', failure: timeout === undefined ? classify(error) : timeoutFailure(timeout), received };
+        return { kind: 'failed', failure: this.#bodyFailure(error), received };
       }
       if (step.done) break;
       received += step.value.byteLength;
@@ -260,72 +301,72 @@ class FetchResponse implements TransportResponse {
         return { kind: 'too-large', received };
       }
       chunks.push(step.value);
-      if (deadline !== undefined) deadline.at = performance.now() + idleMs;
+      this.ticks = this.#settings.bodyTicks;
     }
     return { kind: 'complete', text: decode(chunks, received) };
   }
 
-  discard(): void {
-    this.#response.body?.cancel().catch(ignore);
-    this.#release();
+  #bodyFailure(error: unknown): TransportFailure {
+    return this.#timedOut === undefined ? classify(error) : { kind: 'body-timeout', error: this.#timedOut };
+  }
+
+  #watch(ticks: number): void {
+    this.ticks = ticks;
+    if (!this.#watched) {
+      this.#watched = true;
+      this.#settings.wheel.add(this);
+    }
+  }
+
+  #unwatch(): void {
+    if (this.#watched) {
+      this.#watched = false;
+      this.#settings.wheel.delete(this);
+    }
+  }
+
+  /** The exchange is over: no deadline, no listener on the caller's signal. */
+  #finish(): void {
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.#unwatch();
+    this.#signal?.removeEventListener('abort', this);
   }
 }
 
 /**
  * Sends with `fetch`. Each request gets its own AbortController, which the caller's signal and
- * the timeouts abort: the caller's signal is never handed to `fetch` itself, so that its
- * listener is removed as soon as the body is read (long-lived signals must not gather listeners).
+ * the timeouts abort: the caller's signal is never handed to `fetch` itself, so that its listener
+ * is removed as soon as the body is read (long-lived signals must not gather listeners).
  */
 export class FetchTransport implements WeatherTransport {
   readonly #origin: string;
-  readonly #options: FetchTransportOptions;
-  readonly #wheel: DeadlineWheel;
+  readonly #fetch: FetchFunction;
+  readonly #settings: ExchangeSettings;
 
   constructor(context: TransportContext, options: FetchTransportOptions) {
     this.#origin = context.origin;
-    this.#options = options;
-    const timeouts = [options.headersTimeout, options.bodyTimeout].filter((ms) => ms > 0);
-    this.#wheel = new DeadlineWheel(timeouts.length === 0 ? 1_000 : Math.min(...timeouts));
+    this.#fetch = options.fetch;
+    const { headersTimeout, bodyTimeout } = options;
+    const timeouts = [headersTimeout, bodyTimeout].filter((ms) => ms > 0);
+    const wheel = new DeadlineWheel(timeouts.length === 0 ? 1_000 : Math.min(...timeouts));
+    this.#settings = {
+      wheel,
+      headersTimeout,
+      bodyTimeout,
+      headersTicks: wheel.ticksFor(headersTimeout),
+      bodyTicks: wheel.ticksFor(bodyTimeout),
+    };
   }
 
-  async send(path: string, signal: AbortSignal | undefined): Promise<TransportResponse> {
-    signal?.throwIfAborted();
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort);
-    const release = (): void => signal?.removeEventListener('abort', onAbort);
-    const { headersTimeout, bodyTimeout } = this.#options;
-    let timedOut: DOMException | undefined;
-    const deadline =
-      headersTimeout > 0
-        ? this.#wheel.add(headersTimeout, () => {
-            timedOut = new DOMException(`No response headers within ${headersTimeout} ms`, 'TimeoutError');
-            controller.abort(timedOut);
-          })
-        : undefined;
-    let response: Response;
-    try {
-      response = await this.#options.fetch(this.#origin + path, {
-        method: 'GET',
-        headers: requestHeaders,
-        signal: controller.signal,
-        // As undici's request: a redirect is the service's answer, not something to follow.
-        redirect: 'manual',
-      });
-    } catch (error) {
-      release();
-      if (signal?.aborted === true) throw signal.reason;
-      if (timedOut !== undefined) throw new TransportFailureError({ kind: 'headers-timeout', error: timedOut });
-      throw new TransportFailureError(classify(error));
-    } finally {
-      this.#wheel.delete(deadline);
-    }
-    return new FetchResponse(response, controller, bodyTimeout, this.#wheel, release);
+  send(path: string, signal: AbortSignal | undefined): Promise<TransportResponse> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new FetchExchange(this.#settings, signal).send(this.#fetch, this.#origin + path);
   }
 
   describeLimit(name: TransportLimit): string {
     if (name === 'connectTimeout') return "within the runtime's connect timeout";
-    return `within ${this.#options[name]} ms (${name})`;
+    return `within ${this.#settings[name]} ms (${name})`;
   }
 
   close(): Promise<void> {
