@@ -19,10 +19,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entryPoints: readonly string[] = [
   'packages/core/src/index.ts',
   'packages/core/src/testing/index.ts',
+  'packages/core/src/adapter-kit/index.ts',
+  'packages/core/src/weather/index.ts',
   'packages/adapters/src/node/index.ts',
   'packages/adapters/src/deno/index.ts',
   'packages/adapters/src/redis/index.ts',
   'packages/adapters/src/undici/index.ts',
+  'packages/adapters/src/fetch/index.ts',
   'packages/adapters/src/chokidar/index.ts',
 ];
 

@@ -2,8 +2,9 @@
  * @hostkit/core: the generic host for background work on web-standard APIs.
  *
  * Runs unchanged on Node, Deno and any runtime with AbortSignal and promises; what a platform
- * must supply (system time, signals, file watching, HTTP) comes through ports that
- * `@hostkit/adapters` fills.
+ * must supply (system time, signals, file watching) comes through ports that `@hostkit/adapters`
+ * fills. Other entries: `@hostkit/core/testing` (a manual clock), `@hostkit/core/adapter-kit`
+ * (for implementers of ports) and `@hostkit/core/weather` (the samples' weather port).
  * @module
  */
 export * from './cancellation/index.ts';
@@ -17,6 +18,3 @@ export * from './caching/index.ts';
 export * from './coordination/index.ts';
 export * from './work-queue/index.ts';
 export * from './file-watching/index.ts';
-export * from './weather/index.ts';
-/** For adapters that fill core's ports: format bad arguments the way core's own errors do. */
-export { describeValue } from './internal/describe-value.ts';

@@ -12,8 +12,8 @@ import {
   TimeProviderToken,
   type HostApplicationBuilder,
   type HostApplicationBuilderOptions,
-  type WeatherClient,
 } from '@hostkit/core';
+import { type WeatherClient } from '@hostkit/core/weather';
 import { addCleanup, type CleanupDependencies } from './cleanup/add-cleanup.ts';
 import { addCluster, type ClusterBackendFactory } from './cluster/add-cluster.ts';
 import type { ClusterWiring } from './cluster/cluster-tokens.ts';
@@ -24,13 +24,15 @@ import { addFileProcessing } from './file-processing/index.ts';
 import { HttpServerService } from './http/http-server-service.ts';
 import type { FeatureRoutes, Route } from './http/route.ts';
 import { createHealthRoutes, createIndexRoute, createStatusRoute } from './http/system-routes.ts';
-import { addWeatherCache, type WeatherDependencies } from './weather/add-weather-cache.ts';
+import { addWeatherCache, type WeatherClientFactory, type WeatherDependencies } from './weather/add-weather-cache.ts';
 
 /** How the program meets its runtime: Node's or Deno's host builder. */
 export interface AppRuntime {
   readonly name: 'node' | 'deno' | 'test';
   /** `createNodeHostBuilder` / `createDenoHostBuilder`, or `Host.createApplicationBuilder` in tests. */
   createHostBuilder(options: HostApplicationBuilderOptions & { logFormat?: LogFormatSetting | undefined }): HostApplicationBuilder;
+  /** How the weather feature reaches Open-Meteo: fetch on Deno. @default undici */
+  readonly weatherClients?: WeatherClientFactory | undefined;
 }
 
 /** Test seams of {@link createApp}; the program itself passes none. */
@@ -102,6 +104,7 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
         activity: ActivityLogToken,
         ...clusterDeps,
         ...(options.weatherClient !== undefined && { client: options.weatherClient }),
+        ...(runtime.weatherClients !== undefined && { clients: runtime.weatherClients }),
         ...(options.weather !== undefined && { options: options.weather }),
       }),
     );

@@ -1,6 +1,5 @@
 import {
   ConsoleLogSink,
-  describeValue,
   EmbeddedHostLifetime,
   Host,
   LoggerFactoryToken,
@@ -12,6 +11,7 @@ import {
   type Logger,
   type LoggerFactory,
 } from '@hostkit/core';
+import { describeValue } from '@hostkit/core/adapter-kit';
 import type { ConsoleRuntime } from './console-runtime.ts';
 import { processExitOf } from './process-exit.ts';
 import { signalFanOutOf } from './signal-fan-out.ts';

@@ -1,4 +1,5 @@
-import { describeValue, type Logger } from '@hostkit/core';
+import { type Logger } from '@hostkit/core';
+import { describeValue } from '@hostkit/core/adapter-kit';
 
 /** Options of {@link createRedisConnection}. */
 export interface RedisConnectionOptions {

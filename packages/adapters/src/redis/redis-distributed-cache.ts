@@ -1,13 +1,6 @@
 import { Buffer } from 'node:buffer';
-import {
-  checkCacheEntryOptions,
-  checkCacheKey,
-  checkCacheValue,
-  describeValue,
-  throwIfAborted,
-  type DistributedCache,
-  type DistributedCacheEntryOptions,
-} from '@hostkit/core';
+import { throwIfAborted, type DistributedCache, type DistributedCacheEntryOptions } from '@hostkit/core';
+import { checkCacheEntryOptions, checkCacheKey, checkCacheValue, describeValue } from '@hostkit/core/adapter-kit';
 import type { TypeMapping } from 'redis';
 import { RESP_TYPES } from '../optional-peers/redis.ts';
 import { LuaScript } from './lua-script.ts';

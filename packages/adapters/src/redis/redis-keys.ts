@@ -1,4 +1,4 @@
-import { describeValue } from '@hostkit/core';
+import { describeValue } from '@hostkit/core/adapter-kit';
 
 /**
  * Checks a key prefix option.

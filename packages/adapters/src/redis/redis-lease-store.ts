@@ -1,10 +1,5 @@
-import {
-  checkLeaseArguments,
-  checkPositiveMs,
-  describeValue,
-  type LeaseAcquisition,
-  type LeaseStore,
-} from '@hostkit/core';
+import { type LeaseAcquisition, type LeaseStore } from '@hostkit/core';
+import { checkLeaseArguments, checkPositiveMs, describeValue } from '@hostkit/core/adapter-kit';
 import { LuaScript } from './lua-script.ts';
 import type { RedisConnection } from './redis-connection.ts';
 import { checkKeyPrefix } from './redis-keys.ts';

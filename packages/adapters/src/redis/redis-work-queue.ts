@@ -1,12 +1,5 @@
 import {
-  checkDelayMs,
-  checkWorkQueueOptions,
-  describeNackReason,
-  describeValue,
   raceSignal,
-  serializeWorkPayload,
-  workQueueBackoff,
-  type ResolvedWorkQueueOptions,
   throwIfAborted,
   WorkItemLostError,
   WorkQueueClosedError,
@@ -16,6 +9,15 @@ import {
   type WorkQueue,
   type WorkQueueOptions,
 } from '@hostkit/core';
+import {
+  checkDelayMs,
+  checkWorkQueueOptions,
+  describeNackReason,
+  describeValue,
+  serializeWorkPayload,
+  workQueueBackoff,
+  type ResolvedWorkQueueOptions,
+} from '@hostkit/core/adapter-kit';
 import type { RedisConnection } from './redis-connection.ts';
 import { checkKeyPrefix, checkName } from './redis-keys.ts';
 import { RedisLogEvents } from './redis-log-events.ts';

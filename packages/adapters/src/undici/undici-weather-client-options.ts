@@ -1,35 +1,15 @@
-import type { Logger, TimeProvider } from '@hostkit/core';
 import type { Dispatcher } from 'undici';
-import type { WeatherUnitsOptions } from './open-meteo-request.ts';
-import type { WeatherRetryOptions } from './retry-policy.ts';
-
-/** Open-Meteo's free API. The commercial one, which takes {@link UndiciWeatherClientOptions.apiKey}, is `https://customer-api.open-meteo.com`. */
-export const defaultWeatherBaseUrl = 'https://api.open-meteo.com';
+import type { WeatherClientOptions } from '../open-meteo/weather-client-options.ts';
 
 /**
- * Options of {@link UndiciWeatherClient}. All are optional: `new UndiciWeatherClient()` talks to
- * Open-Meteo's free API with the defaults below.
+ * Options of {@link UndiciWeatherClient}: those of every weather client (base URL, key, units,
+ * size limit, retries, clock, logger) and undici's. All are optional: `new UndiciWeatherClient()`
+ * talks to Open-Meteo's free API with the defaults below.
  *
  * The connection options (timeouts, keep-alive, `allowH2`) configure the Agent the client creates
  * and owns; they cannot be combined with {@link dispatcher}, whose owner configures it.
  */
-export interface UndiciWeatherClientOptions {
-  /**
-   * Where the Open-Meteo API is: an `http:` or `https:` URL, with a path prefix if the API sits
-   * behind one (`https://gateway.example/open-meteo`); requests go to `<baseUrl>/v1/forecast`.
-   * No query, fragment or user info: the key goes in {@link apiKey}.
-   * @default 'https://api.open-meteo.com'
-   */
-  readonly baseUrl?: string | undefined;
-  /**
-   * The key of Open-Meteo's commercial API, sent as the `apikey` query parameter. It never appears
-   * in an error message, an error's `cause` chain or a log record: URLs and messages that would
-   * contain it show `[redacted]` instead.
-   * @default undefined: no key (the free API).
-   */
-  readonly apiKey?: string | undefined;
-  /** The units to ask for; results state their unit either way. @default °C, km/h, mm */
-  readonly units?: WeatherUnitsOptions | undefined;
+export interface UndiciWeatherClientOptions extends WeatherClientOptions {
   /**
    * An undici dispatcher to send requests through instead of the client's own Agent: a shared
    * Agent, a ProxyAgent, or a `MockAgent` in tests. The client never closes it; its owner does.
@@ -77,27 +57,4 @@ export interface UndiciWeatherClientOptions {
    * @default false
    */
   readonly allowH2?: boolean | undefined;
-  /**
-   * The largest body accepted, in bytes; a larger one fails the request with a
-   * `WeatherResponseError` ("body exceeded N bytes") and the connection is closed instead of
-   * read to the end. Enforced by the owned Agent (chunked bodies too) and again while reading, so
-   * it also holds with an injected {@link dispatcher}. A 16-day forecast is about 1 KB.
-   * @default 1_048_576 (1 MiB)
-   */
-  readonly maxResponseSize?: number | undefined;
-  /** Retries of 429, 5xx and reset connections. @default 3 attempts, 250 ms doubling to at most 10 s, 20 % jitter */
-  readonly retry?: WeatherRetryOptions | undefined;
-  /**
-   * The clock that measures waits between attempts and reads `Retry-After` dates. Tests pass a
-   * `ManualTimeProvider`. (Connection timeouts are undici's own, on the system clock.)
-   * @default systemTimeProvider
-   */
-  readonly timeProvider?: TimeProvider | undefined;
-  /**
-   * Receives a `warn` record for each retry ({@link WeatherLogEvents.RetryScheduled}), with the
-   * URL (key redacted), the attempt, the wait and the error. Failures that end a call are not
-   * logged: they reach the caller, who decides.
-   * @default undefined: nothing is logged.
-   */
-  readonly logger?: Logger | undefined;
 }

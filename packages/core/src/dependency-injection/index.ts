@@ -25,4 +25,4 @@ export {
 export { CaptiveDependencyError } from './captive-dependency-error.ts';
 export { CircularDependencyError } from './circular-dependency-error.ts';
 export { ObjectDisposedError } from './object-disposed-error.ts';
-export { ServiceNotFoundError } from './service-not-found-error.ts';
+export { ServiceNotFoundError, type ServiceNotFoundErrorOptions } from './service-not-found-error.ts';

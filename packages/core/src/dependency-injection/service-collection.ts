@@ -39,7 +39,11 @@ export interface ServiceCollectionOptions {
  *
  * ```ts
  * const services = new ServiceCollection();
- * services.addSingleton(Clock, [TimeProvider], (time) => new Clock(time));
+ * // A host's builder registers the clock itself; a bare collection needs it added.
+ * services.addInstance(TimeProviderToken, systemTimeProvider);
+ * // A dependency list names tokens: TimeProviderToken, not the class TimeProvider.
+ * services.addSingleton(Clock, [TimeProviderToken], (time) => new Clock(time));
+ * services.addSingleton(Database, () => new Database());
  * services.addScoped(LogStore, [Database], (db) => new LogStore(db));
  * services.addTransient(Parser, () => new Parser());
  * const provider = services.build();

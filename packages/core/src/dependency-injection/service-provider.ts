@@ -12,7 +12,7 @@ import {
   type AdoptedBinding,
 } from './inversify-bindings.ts';
 import { identifierOf, Service, type AnyFactory, type Registration } from './service.ts';
-import { ServiceNotFoundError } from './service-not-found-error.ts';
+import { ServiceNotFoundError, tokenHint } from './service-not-found-error.ts';
 import { ServiceResolver } from './service-resolver.ts';
 import { ServiceScopeFactory, type ServiceScope } from './service-scope.ts';
 import { describeValue } from '../internal/describe-value.ts';
@@ -254,7 +254,7 @@ export class RootProvider implements ServiceProvider {
     if (adopted !== undefined) return this.#resolveFor(owner, adopted[adopted.length - 1] as Service);
     if (!this.container.isBound(identifier)) {
       if (!required) return undefined;
-      throw new ServiceNotFoundError(nameForError(token));
+      throw new ServiceNotFoundError(nameForError(token), undefined, { hint: tokenHint(token, this.#byToken.keys()) });
     }
     return this.#inContext(owner, () => this.container.get(identifier));
   }

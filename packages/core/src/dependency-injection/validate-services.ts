@@ -7,7 +7,7 @@
 import { CaptiveDependencyError } from './captive-dependency-error.ts';
 import { CircularDependencyError } from './circular-dependency-error.ts';
 import type { Service } from './service.ts';
-import { ServiceNotFoundError } from './service-not-found-error.ts';
+import { ServiceNotFoundError, tokenHint } from './service-not-found-error.ts';
 import { tokenName, type ServiceToken } from './token.ts';
 
 /**
@@ -18,7 +18,7 @@ import { tokenName, type ServiceToken } from './token.ts';
  * @throws the one problem as is, or an AggregateError of all of them.
  */
 export function validateServices(services: readonly Service[], problems: Error[] = []): void {
-  for (const service of services) findMissing(service, problems);
+  for (const service of services) findMissing(service, services, problems);
   findCycles(services, problems);
   for (const service of services) {
     if (service.lifetime !== 'singleton' || !isOwned(service)) continue;
@@ -37,13 +37,15 @@ export function validateServices(services: readonly Service[], problems: Error[]
   }
 }
 
-function findMissing(service: Service, problems: Error[]): void {
+function findMissing(service: Service, services: readonly Service[], problems: Error[]): void {
   const tokens = service.registration.dependencies;
   const dependencies = service.dependencies;
   if (tokens === undefined || dependencies === undefined) return;
   for (let i = 0; i < tokens.length; i++) {
     if (dependencies[i] === undefined) {
-      problems.push(new ServiceNotFoundError(tokenName(tokens[i] as ServiceToken<unknown>), service.name));
+      const token = tokens[i] as ServiceToken<unknown>;
+      const hint = tokenHint(token, services.map((registered) => registered.registration.token));
+      problems.push(new ServiceNotFoundError(tokenName(token), service.name, { hint }));
     }
   }
 }

@@ -8,27 +8,15 @@ export { HostApplicationBuilder, type HostApplicationBuilderOptions } from './ho
 export { HostServiceCollection } from './host-service-collection.ts';
 export { HostLoggingBuilder } from './host-logging-builder.ts';
 export { HealthChecksBuilder } from './health-checks-builder.ts';
-export {
-  defaultShutdownTimeout,
-  resolveHostOptions,
-  type BackgroundServiceExceptionBehavior,
-  type HostOptions,
-  type ResolvedHostOptions,
-} from './host-options.ts';
-export {
-  isHostedLifecycleService,
-  isHostedService,
-  type HostedLifecycleService,
-  type HostedService,
-  type LifecycleHook,
-} from './hosted-service.ts';
+export type { BackgroundServiceExceptionBehavior, HostOptions, ResolvedHostOptions } from './host-options.ts';
+export type { HostedLifecycleService, HostedService, LifecycleHook } from './hosted-service.ts';
 export {
   BackgroundService,
   type BackgroundServiceOptions,
   type BackgroundServiceStatus,
   type ClusterSingletonOptions,
 } from './background-service.ts';
-export { resolveRestartPolicy, restartDelay, type ResolvedRestartPolicy, type RestartPolicy } from './restart-policy.ts';
+export type { RestartPolicy } from './restart-policy.ts';
 export type { ApplicationLifetime, LifetimeCallback } from './application-lifetime.ts';
 export { HostApplicationLifetime, type HostApplicationLifetimeOptions } from './host-application-lifetime.ts';
 export type { HostLifetime, HostLifetimeContext, HostRunOutcome } from './host-lifetime.ts';

@@ -2,8 +2,8 @@
  * Formats a bad argument for an error message: the value, then its type, e.g. `1.5 (number)`,
  * `"5" (string)`, `an instance of Date (object)`. Never throws, whatever it is given.
  *
- * Internal to core: not exported from the package. Every area's argument checks use it, so that
- * all of hostkit's "Expected X, got Y" messages read alike.
+ * Every area's argument checks use it, so that all of hostkit's "Expected X, got Y" messages read
+ * alike; adapters get it from `@hostkit/core/adapter-kit` for theirs.
  * @module
  */
 export function describeValue(value: unknown): string {

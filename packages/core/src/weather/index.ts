@@ -1,7 +1,9 @@
 /**
- * Weather: the `WeatherClient` port, the shapes of its results, its errors, and the argument
- * checks every implementation shares. The HTTP implementation (Open-Meteo over undici) is in
- * `@hostkit/adapters/undici`.
+ * `@hostkit/core/weather`: the `WeatherClient` port of the samples' weather feature, the shapes
+ * of its results, its errors, and the argument checks every implementation shares. A domain of
+ * the samples, not of a generic host, hence an entry of its own rather than the main one. The
+ * HTTP implementations (Open-Meteo over undici on Node, over `fetch` on Deno) are in
+ * `@hostkit/adapters`.
  * @module
  */
 export type { WeatherClient } from './weather-client.ts';

@@ -4,8 +4,8 @@ import type { DailyForecast, DailyForecastOptions } from './daily-forecast.ts';
 
 /**
  * The port through which hostkit applications read the weather. Core holds only this contract;
- * `@hostkit/adapters/undici` implements it over HTTP against Open-Meteo's forecast API, and a test
- * can implement it with a plain object.
+ * `@hostkit/adapters/undici` (Node) and `@hostkit/adapters/fetch` (Deno) implement it over HTTP
+ * against Open-Meteo's forecast API, and a test can implement it with a plain object.
  *
  * Every method:
  * - checks its arguments first and rejects with a `RangeError` (a value out of range) or a

@@ -9,6 +9,8 @@ import {
   ServiceScopeFactory,
   Token,
 } from '../../src/dependency-injection/index.ts';
+import { TimeProviderToken } from '../../src/hosting/index.ts';
+import { systemTimeProvider, TimeProvider } from '../../src/time/index.ts';
 
 class Database {}
 class LogStore {
@@ -147,6 +149,56 @@ describe('ServiceCollection', () => {
       expect((error as ServiceNotFoundError).message).toBe(`'LogStore' depends on 'Database', which is not registered.`);
       expect((error as ServiceNotFoundError).serviceName).toBe('Database');
       expect((error as ServiceNotFoundError).requiredBy).toBe('LogStore');
+    });
+
+    it('names the registered token when a dependency list names the class of the same name', () => {
+      class Clock {
+        readonly time: TimeProvider;
+        constructor(time: TimeProvider) {
+          this.time = time;
+        }
+      }
+      const services = new ServiceCollection()
+        .addInstance(TimeProviderToken, systemTimeProvider)
+        .addSingleton(Clock, [TimeProvider], (time) => new Clock(time));
+
+      const error = thrown(() => services.build());
+
+      expect(error).toBeInstanceOf(ServiceNotFoundError);
+      expect((error as ServiceNotFoundError).message).toBe(
+        `'Clock' depends on 'TimeProvider', which is not registered. ` +
+          `A token named 'TimeProvider' is registered: list the token (e.g. TimeProviderToken) instead of the class TimeProvider.`,
+      );
+    });
+
+    it('names the registered token when the class of the same name is resolved', () => {
+      const provider = new ServiceCollection().addInstance(TimeProviderToken, systemTimeProvider).build();
+
+      expect(() => provider.get(TimeProvider)).toThrow(
+        `No service is registered for 'TimeProvider'. ` +
+          `A token named 'TimeProvider' is registered: list the token (e.g. TimeProviderToken) instead of the class TimeProvider.`,
+      );
+    });
+
+    it('builds and resolves when written as the class documentation shows', async () => {
+      class Clock {
+        readonly time: TimeProvider;
+        constructor(time: TimeProvider) {
+          this.time = time;
+        }
+      }
+      class Parser {}
+      const services = new ServiceCollection();
+      services.addInstance(TimeProviderToken, systemTimeProvider);
+      services.addSingleton(Clock, [TimeProviderToken], (time) => new Clock(time));
+      services.addSingleton(Database, () => new Database());
+      services.addScoped(LogStore, [Database], (db) => new LogStore(db));
+      services.addTransient(Parser, () => new Parser());
+      const provider = services.build();
+      await using scope = provider.createScope();
+
+      expect(scope.get(LogStore).db).toBe(provider.get(Database));
+      expect(provider.get(Clock).time).toBe(systemTimeProvider);
     });
 
     it('reports a singleton depending on a scoped service with both names when building', () => {

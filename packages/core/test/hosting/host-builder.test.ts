@@ -11,10 +11,9 @@ import {
   HostOptionsToken,
   LoggerFactoryToken,
   TimeProviderToken,
-  defaultShutdownTimeout,
-  resolveHostOptions,
   type HostedService,
 } from '../../src/hosting/index.ts';
+import { defaultShutdownTimeout, resolveHostOptions } from '../../src/hosting/host-options.ts';
 import { HealthCheckService, HealthStatusBoard } from '../../src/health/index.ts';
 import { ManualTimeProvider } from '../../src/testing/index.ts';
 import { systemTimeProvider, type TimeProvider } from '../../src/time/index.ts';

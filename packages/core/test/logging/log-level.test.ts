@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLogLevel, isMinimumLogLevel, logLevels, logLevelSeverity, parseLogLevel } from '../../src/logging/index.ts';
+import { logLevelSeverity } from '../../src/adapter-kit/index.ts';
+import { isLogLevel, isMinimumLogLevel, logLevels, parseLogLevel } from '../../src/logging/index.ts';
 
 describe('LogLevel', () => {
   it('orders the levels from trace to critical, with none above them all', () => {

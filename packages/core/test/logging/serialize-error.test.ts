@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxCauseDepth, safeJsonStringify, serializeError } from '../../src/logging/index.ts';
+import { maxCauseDepth, safeJsonStringify, serializeError } from '../../src/adapter-kit/index.ts';
 
 describe('serializeError', () => {
   it('keeps the name, message, stack and own properties of an error', () => {

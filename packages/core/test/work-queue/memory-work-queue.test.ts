@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualTimeProvider } from '@hostkit/core/testing';
-import {
-  checkWorkQueueOptions,
-  MemoryWorkQueue,
-  WorkItemLostError,
-  WorkQueueClosedError,
-  workQueueBackoff,
-} from '../../src/work-queue/index.ts';
+import { checkWorkQueueOptions, workQueueBackoff } from '../../src/adapter-kit/index.ts';
+import { MemoryWorkQueue, WorkItemLostError, WorkQueueClosedError } from '../../src/work-queue/index.ts';
 import type { WorkQueue } from '../../src/work-queue/index.ts';
 import { describeWorkQueueContract } from './work-queue-contract.ts';
 

@@ -5,9 +5,9 @@ import {
   TimeProviderToken,
   type HostApplicationBuilder,
   type Token,
-  type WeatherClient,
 } from '@hostkit/core';
-import { createUndiciWeatherClient } from '@hostkit/adapters/undici';
+import { type WeatherClient } from '@hostkit/core/weather';
+import { createUndiciWeatherClient, type WeatherClientOptions } from '@hostkit/adapters/undici';
 import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
@@ -18,8 +18,24 @@ import { createWeatherRoute } from './weather-route.ts';
 import { WeatherStubServer } from './weather-stub-server.ts';
 import { DistributedCacheToken, WeatherClientToken } from './weather-tokens.ts';
 
+/**
+ * How the runtime reaches Open-Meteo: undici on Node (`@hostkit/adapters/undici`), the runtime's
+ * native `fetch` on Deno (`@hostkit/adapters/fetch`), where undici runs over the `node:net`
+ * emulation and is slower. The same client either way; only the transport differs.
+ */
+export interface WeatherClientFactory {
+  /** Shown in /status: `undici` or `fetch`. */
+  readonly transport: string;
+  create(options: WeatherClientOptions): WeatherClient & AsyncDisposable;
+}
+
+/** The Node choice, and the default. */
+export const undiciWeatherClients: WeatherClientFactory = { transport: 'undici', create: createUndiciWeatherClient };
+
 /** What {@link addWeatherCache} needs from the rest of the application. */
 export interface WeatherDependencies {
+  /** How to make the Open-Meteo client. @default undiciWeatherClients */
+  readonly clients?: WeatherClientFactory | undefined;
   readonly activity: Token<ActivityLog>;
   /** A client to use instead of Open-Meteo over undici (tests). The stub server is then not started. */
   readonly client?: WeatherClient;
@@ -33,7 +49,8 @@ export interface WeatherDependencies {
 }
 
 /**
- * Registers the weather sample: the DistributedCache (in memory), the WeatherClient (undici against
+ * Registers the weather sample: the DistributedCache (in memory), the WeatherClient (Open-Meteo over
+ * `deps.clients`, undici by default, against
  * WEATHER_API_URL, or against the built-in stub server, started first, when it is unset), the
  * {@link WeatherCacheService} and its `weather` health check; returns GET /weather.
  */
@@ -42,6 +59,7 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
   let stub: WeatherStubServer | undefined;
   const source = deps.client !== undefined ? 'custom client' : (config.weatherApiUrl ?? 'built-in stub');
   const cluster = deps.cluster;
+  const clients = deps.clients ?? undiciWeatherClients;
   if (cluster === undefined) {
     builder.services.addSingleton(DistributedCacheToken, [TimeProviderToken], (time) => new MemoryDistributedCache({ timeProvider: time }));
   } else {
@@ -53,7 +71,7 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
   } else if (config.weatherApiUrl !== undefined) {
     const baseUrl = config.weatherApiUrl;
     builder.services.addSingleton(WeatherClientToken, [TimeProviderToken, LoggerFactoryToken], (time, loggers) =>
-      createUndiciWeatherClient({ baseUrl, timeProvider: time, logger: loggers.createLogger('samples.WeatherClient') }),
+      clients.create({ baseUrl, timeProvider: time, logger: loggers.createLogger('samples.WeatherClient') }),
     );
   } else {
     builder.services.addHostedService(WeatherStubServer, [TimeProviderToken, LoggerFactoryToken], (time, loggers) => {
@@ -62,7 +80,7 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
     });
     builder.services.addSingleton(WeatherClientToken, [WeatherStubServer, TimeProviderToken, LoggerFactoryToken], (server, time, loggers) =>
       new DeferredWeatherClient(() =>
-        createUndiciWeatherClient({ baseUrl: server.url, timeProvider: time, logger: loggers.createLogger('samples.WeatherClient') }),
+        clients.create({ baseUrl: server.url, timeProvider: time, logger: loggers.createLogger('samples.WeatherClient') }),
       ),
     );
   }
@@ -104,6 +122,7 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
     status: () => ({
       ...(service?.snapshot() ?? { state: 'idle' }),
       source,
+      ...(deps.client === undefined && { transport: clients.transport }),
       ...(stub !== undefined && { stubRequests: stub.requests }),
     }),
   };

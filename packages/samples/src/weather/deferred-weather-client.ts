@@ -1,4 +1,10 @@
-import type { Coordinates, CurrentWeather, DailyForecast, DailyForecastOptions, WeatherClient } from '@hostkit/core';
+import type {
+  Coordinates,
+  CurrentWeather,
+  DailyForecast,
+  DailyForecastOptions,
+  WeatherClient,
+} from '@hostkit/core/weather';
 
 /**
  * A WeatherClient made on first use: for the built-in stub, whose port is only known once it has

@@ -4,15 +4,12 @@ import {
   getJson,
   PeriodicTimer,
   setJson,
-  WeatherApiError,
-  type Coordinates,
   type DistributedCache,
-  type ForecastDay,
   type HealthCheckResult,
   type Logger,
   type TimeProvider,
-  type WeatherClient,
 } from '@hostkit/core';
+import { WeatherApiError, type Coordinates, type ForecastDay, type WeatherClient } from '@hostkit/core/weather';
 import type { ActivityLog } from '../database/activity-log.ts';
 import { clusterSingletonServiceOptions, type ClusterRunOptions } from '../cluster/cluster-run-options.ts';
 

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * An Open-Meteo compatible forecast endpoint (`GET /v1/forecast`) with made-up but plausible
  * values, so that the samples run with no network and no account. Started in-process on a random
- * loopback port when WEATHER_API_URL is unset; the real `UndiciWeatherClient` talks to it over
- * HTTP exactly as it would to api.open-meteo.com.
+ * loopback port when WEATHER_API_URL is unset; the real client (`UndiciWeatherClient` on Node,
+ * `FetchWeatherClient` on Deno) talks to it over HTTP exactly as it would to api.open-meteo.com.
  *
  * Values are derived from the coordinates and the UTC day, so they are stable within a day and
  * differ between places. Hosted service: listens in `start`, closes in `stop`. Registered before

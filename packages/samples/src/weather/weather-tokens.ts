@@ -1,4 +1,5 @@
-import { createToken, type DistributedCache, type Token, type WeatherClient } from '@hostkit/core';
+import { createToken, type DistributedCache, type Token } from '@hostkit/core';
+import { type WeatherClient } from '@hostkit/core/weather';
 
 /** The cache the weather sample stores forecasts in (a MemoryDistributedCache by default). */
 export const DistributedCacheToken: Token<DistributedCache> = createToken<DistributedCache>('DistributedCache');

@@ -8,14 +8,16 @@ import {
   nullLogger,
   ServiceScopeFactory,
   systemTimeProvider,
-  type Coordinates,
-  type DailyForecast,
-  type DailyForecastOptions,
   type Host,
   type HostApplicationBuilderOptions,
   type LeaseStore,
-  type WeatherClient,
 } from '@hostkit/core';
+import {
+  type Coordinates,
+  type DailyForecast,
+  type DailyForecastOptions,
+  type WeatherClient,
+} from '@hostkit/core/weather';
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';

@@ -62,12 +62,14 @@ describe.each(RUNTIMES)('the samples program on %s', (runtime) => {
       expect(typeof weather.body.ageMs).toBe('number');
       expect(Number.isNaN(Date.parse(weather.body.fetchedAt))).toBe(false);
 
-      const status = await getJson<{ runtime: string; services: Record<string, { state: string }> }>(app, '/status');
+      const status = await getJson<{ runtime: string; services: Record<string, { state: string; transport?: string }> }>(app, '/status');
       expect(status.status).toBe(200);
       expect(status.body.runtime).toBe(runtime);
       expect(Object.keys(status.body.services)).toEqual(['http', 'cleanup', 'weather', 'files']);
       expect(status.body.services['cleanup']?.state).toBe('running');
       expect(status.body.services['weather']?.state).toBe('running');
+      // Each runtime reaches Open-Meteo its fastest way: undici on Node, native fetch on Deno.
+      expect(status.body.services['weather']).toMatchObject({ transport: runtime === 'deno' ? 'fetch' : 'undici' });
 
       const live = await getJson<HealthBody>(app, '/healthz');
       expect(live.status).toBe(200);

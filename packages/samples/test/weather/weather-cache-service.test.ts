@@ -1,15 +1,12 @@
+import { getJson, HealthCheckServiceToken, type Host, type HostApplicationBuilderOptions } from '@hostkit/core';
 import {
-  getJson,
-  HealthCheckServiceToken,
   WeatherApiError,
   WeatherResponseError,
   type Coordinates,
   type DailyForecast,
   type DailyForecastOptions,
-  type Host,
-  type HostApplicationBuilderOptions,
   type WeatherClient,
-} from '@hostkit/core';
+} from '@hostkit/core/weather';
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';

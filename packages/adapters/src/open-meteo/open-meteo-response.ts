@@ -17,7 +17,7 @@ import type {
   PrecipitationUnit,
   TemperatureUnit,
   WindSpeedUnit,
-} from '@hostkit/core';
+} from '@hostkit/core/weather';
 
 /** The units the request asked for, hence the only ones a response may state. */
 export interface OpenMeteoUnits {

@@ -1,30 +1,30 @@
-import { WeatherResponseError } from '@hostkit/core';
+import { WeatherResponseError } from '@hostkit/core/weather';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UndiciWeatherClient } from '../../src/undici/index.ts';
 import { berlin, currentBody, dailyBody } from './open-meteo-fixtures.ts';
-import { forecast, jsonHeaders, mockOpenMeteo, rejectionOf } from './test-helpers.ts';
+import { jsonHeaders, rejectionOf } from './test-helpers.ts';
+import { type OpenMeteoService, type TestWeatherClient, transports } from './weather-services.ts';
 
 type Body = ReturnType<typeof dailyBody>;
 
-describe('UndiciWeatherClient response validation', () => {
-  let service: ReturnType<typeof mockOpenMeteo>;
+describe.each(transports)('weather client response validation over $name', (transport) => {
+  let service: OpenMeteoService;
 
-  beforeEach(() => {
-    service = mockOpenMeteo();
+  beforeEach(async () => {
+    service = await transport.serve();
   });
 
   afterEach(async () => {
-    await service.agent.close();
+    await service.close();
   });
 
   /** The problem the client reports for a 200 with `body`, checking that it made one request only. */
   async function problemWith(
     body: string | object,
-    call: (client: UndiciWeatherClient) => Promise<unknown>,
+    call: (client: TestWeatherClient) => Promise<unknown>,
     options?: { maxResponseSize?: number },
   ): Promise<string> {
-    service.pool.intercept(forecast).reply(200, body, { headers: jsonHeaders }).persist();
-    const client = new UndiciWeatherClient({ dispatcher: service.agent, ...options });
+    service.intercept().reply(200, body, { headers: jsonHeaders }).persist();
+    const client = transport.connect(service, options);
     const error = await rejectionOf(call(client));
     expect(error).toBeInstanceOf(WeatherResponseError);
     // A body that is wrong once is wrong every time: no retry.
@@ -34,8 +34,8 @@ describe('UndiciWeatherClient response validation', () => {
     return problem;
   }
 
-  const current = (client: UndiciWeatherClient): Promise<unknown> => client.getCurrent(berlin);
-  const week = (client: UndiciWeatherClient): Promise<unknown> => client.getDailyForecast(berlin, { days: 7 });
+  const current = (client: TestWeatherClient): Promise<unknown> => client.getCurrent(berlin);
+  const week = (client: TestWeatherClient): Promise<unknown> => client.getDailyForecast(berlin, { days: 7 });
 
   function daily(change: (body: Body) => void): Body {
     const body = dailyBody(7);
@@ -44,8 +44,8 @@ describe('UndiciWeatherClient response validation', () => {
   }
 
   it('names malformed JSON, with the parser error as the cause, when the body is not JSON', async () => {
-    service.pool.intercept(forecast).reply(200, '{"latitude": 52.5, "current": {', { headers: jsonHeaders });
-    const client = new UndiciWeatherClient({ dispatcher: service.agent });
+    service.intercept().reply(200, '{"latitude": 52.5, "current": {', { headers: jsonHeaders });
+    const client = transport.connect(service);
 
     const error = (await rejectionOf(client.getCurrent(berlin))) as WeatherResponseError;
 
@@ -153,8 +153,8 @@ describe('UndiciWeatherClient response validation', () => {
 
   it('names the declared length when content-length is over maxResponseSize, before reading the body', async () => {
     const body = JSON.stringify({ ...currentBody(), padding: 'x'.repeat(2_000) });
-    service.pool.intercept(forecast).reply(200, body, { headers: { ...jsonHeaders, 'content-length': String(body.length) } });
-    const client = new UndiciWeatherClient({ dispatcher: service.agent, maxResponseSize: 1_024 });
+    service.intercept().reply(200, body, { headers: { ...jsonHeaders, 'content-length': String(body.length) } });
+    const client = transport.connect(service, { maxResponseSize: 1_024 });
 
     const error = (await rejectionOf(client.getCurrent(berlin))) as WeatherResponseError;
 
@@ -164,8 +164,8 @@ describe('UndiciWeatherClient response validation', () => {
   it('accepts the body when it is exactly maxResponseSize bytes', async () => {
     const bare = JSON.stringify(currentBody());
     const body = `${bare}${' '.repeat(1_024 - Buffer.byteLength(bare))}`;
-    service.pool.intercept(forecast).reply(200, body);
-    const client = new UndiciWeatherClient({ dispatcher: service.agent, maxResponseSize: 1_024 });
+    service.intercept().reply(200, body);
+    const client = transport.connect(service, { maxResponseSize: 1_024 });
 
     await expect(client.getCurrent(berlin)).resolves.toMatchObject({ weatherCode: 61 });
   });

@@ -13,7 +13,7 @@
  *   server's `reason` is what a caller needs to read.
  * @module
  */
-import { describeValue } from '@hostkit/core';
+import { describeValue } from '@hostkit/core/adapter-kit';
 
 /** How a weather request is retried. Every field has a default. */
 export interface WeatherRetryOptions {

@@ -1,60 +1,51 @@
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UndiciWeatherClient } from '../../src/undici/index.ts';
 import { berlin, currentBody, dailyBody } from './open-meteo-fixtures.ts';
-import { mockOpenMeteo, rejectionOf, untilTimerPending } from './test-helpers.ts';
+import { rejectionOf, untilTimerPending } from './test-helpers.ts';
+import { type OpenMeteoService, type TestWeatherClient, transports, until } from './weather-services.ts';
 
-describe('UndiciWeatherClient cancellation', () => {
-  let service: ReturnType<typeof mockOpenMeteo>;
+describe.each(transports)('weather client cancellation over $name', (transport) => {
+  let service: OpenMeteoService;
   let time: ManualTimeProvider;
-  /** Requests that reached the mock service, counted when it matches them (before any reply delay). */
-  let dispatched: number;
-  let client: UndiciWeatherClient;
+  let client: TestWeatherClient;
+  /** Requests that reached the service (before any reply delay). */
+  const dispatched = (): number => service.calls().length;
 
-  const matchAll = {
-    path: (): boolean => {
-      dispatched++;
-      return true;
-    },
-  };
-
-  beforeEach(() => {
-    service = mockOpenMeteo();
+  beforeEach(async () => {
+    service = await transport.serve();
     time = new ManualTimeProvider();
-    dispatched = 0;
-    client = new UndiciWeatherClient({ dispatcher: service.agent, timeProvider: time, retry: { jitter: 0 } });
+    client = transport.connect(service, { timeProvider: time, retry: { jitter: 0 } });
   });
 
   afterEach(async () => {
-    await service.agent.close();
+    await service.close();
   });
 
   it('rejects with the reason and sends nothing when the signal is already aborted', async () => {
-    service.pool.intercept(matchAll).reply(200, currentBody());
+    service.intercept().reply(200, currentBody());
     const reason = new Error('no longer needed');
 
     const error = await rejectionOf(client.getCurrent(berlin, AbortSignal.abort(reason)));
 
     expect(error).toBe(reason);
-    expect(dispatched).toBe(0);
+    expect(dispatched()).toBe(0);
   });
 
   it('rejects with the reason when the signal aborts while the request is in flight', async () => {
     // The reply would come a minute later; the abort must not wait for it.
-    service.pool.intercept(matchAll).reply(200, dailyBody(3)).delay(60_000);
+    service.intercept().reply(200, dailyBody(3)).delay(60_000);
     const controller = new AbortController();
     const reason = new DOMException('stop', 'AbortError');
 
     const pending = rejectionOf(client.getDailyForecast(berlin, { days: 3 }, controller.signal));
-    await time.flush();
-    expect(dispatched).toBe(1);
+    await until(() => dispatched() === 1, 'the request to reach the service');
     controller.abort(reason);
 
     expect(await pending).toBe(reason);
   });
 
   it('rejects with the reason, and sends no retry, when the signal aborts during the backoff wait', async () => {
-    service.pool.intercept(matchAll).reply(503, '').persist();
+    service.intercept().reply(503, '').persist();
     const controller = new AbortController();
 
     const pending = rejectionOf(client.getCurrent(berlin, controller.signal));
@@ -67,11 +58,11 @@ describe('UndiciWeatherClient cancellation', () => {
     // The wait's timer is gone, and moving the clock past it sends nothing.
     expect(time.pendingTimerCount).toBe(0);
     await time.advance(60_000);
-    expect(dispatched).toBe(1);
+    expect(dispatched()).toBe(1);
   });
 
   it('rejects with the reason when the signal aborts during the Retry-After wait', async () => {
-    service.pool.intercept(matchAll).reply(429, '', { headers: { 'retry-after': '5' } }).persist();
+    service.intercept().reply(429, '', { headers: { 'retry-after': '5' } }).persist();
     const controller = new AbortController();
 
     const pending = rejectionOf(client.getCurrent(berlin, controller.signal));
@@ -80,13 +71,13 @@ describe('UndiciWeatherClient cancellation', () => {
     controller.abort('shutting down');
 
     expect(await pending).toBe('shutting down');
-    expect(dispatched).toBe(1);
+    expect(dispatched()).toBe(1);
   });
 
   it('leaves no abort listener on a long-lived signal when calls complete, retried or not', async () => {
-    service.pool.intercept(matchAll).reply(200, currentBody()).times(3);
-    service.pool.intercept(matchAll).reply(503, '');
-    service.pool.intercept(matchAll).reply(200, currentBody());
+    service.intercept().reply(200, currentBody()).times(3);
+    service.intercept().reply(503, '');
+    service.intercept().reply(200, currentBody());
     const controller = new AbortController();
     let added = 0;
     let removed = 0;

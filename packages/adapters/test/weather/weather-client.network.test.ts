@@ -1,21 +1,24 @@
 /**
- * What MockAgent cannot show: the owned Agent's timeouts, size limit, keep-alive and teardown,
+ * What a mock cannot show: each transport's timeouts, size limit, keep-alive and teardown,
  * against a real HTTP server on 127.0.0.1. The tests wait on server and socket events, never on
- * fixed sleeps. Timeouts are set to tens of ms, yet each timeout test takes about a second:
- * undici 8.12 runs headers and body timeouts on its fast timers, which tick every ~500 ms.
+ * fixed sleeps. Timeouts are set to tens of ms, yet each undici timeout test takes about a
+ * second: undici 8.12 runs headers and body timeouts on its fast timers, which tick every ~500 ms.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { WeatherRequestError, WeatherResponseError } from '@hostkit/core';
+import { WeatherRequestError, WeatherResponseError } from '@hostkit/core/weather';
+import { FetchWeatherClient } from '../../src/fetch/index.ts';
+import type { WeatherClientOptions } from '../../src/open-meteo/weather-client-options.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UndiciWeatherClient, type UndiciWeatherClientOptions } from '../../src/undici/index.ts';
+import { UndiciWeatherClient } from '../../src/undici/index.ts';
 import { berlin, currentBody } from './open-meteo-fixtures.ts';
 import { rejectionOf } from './test-helpers.ts';
+import type { TestWeatherClient } from './weather-services.ts';
 
 /** Resolves when undici has next parsed a response head (its `undici:request:headers` diagnostics event). */
-function nextResponseHead(): Promise<void> {
+function nextUndiciResponseHead(): Promise<void> {
   return new Promise((resolve) => {
     const onHeaders = (): void => {
       diagnostics.unsubscribe('undici:request:headers', onHeaders);
@@ -35,9 +38,66 @@ interface TestServer {
   allClosed(): Promise<void>;
 }
 
-describe('UndiciWeatherClient over a real connection', () => {
+/** How each transport's client is made, and what its timeouts leave as the error's cause. */
+interface NetworkCase {
+  readonly name: string;
+  connect(options: WeatherClientOptions & { headersTimeout?: number; bodyTimeout?: number; maxResponseSize?: number }): TestWeatherClient;
+  /** Resolves when the client has next received a response head. */
+  nextResponseHead(): Promise<void>;
+  /** What the cause of a headers / body timeout error looks like. */
+  readonly headersTimeoutCause: object;
+  readonly bodyTimeoutCause: object;
+  /** The message when a body of declared length stalls after 50 bytes (fetch reads such a body whole, so cannot count). */
+  readonly stalledBody: string;
+  /** The problem when a body of `length` declared bytes is cut after 100. */
+  truncatedBody(length: number): string;
+  /** Whether closing the client closes its connections (undici's own Agent), or they are the runtime's (fetch). */
+  readonly ownsConnections: boolean;
+}
+
+/** The fetch client's heads arrive through its injected `fetch`: this one tells when. */
+let onFetchHead: (() => void) | undefined;
+
+const networkCases: readonly NetworkCase[] = [
+  {
+    name: 'undici',
+    connect: (options) => new UndiciWeatherClient(options),
+    nextResponseHead: nextUndiciResponseHead,
+    headersTimeoutCause: { code: 'UND_ERR_HEADERS_TIMEOUT' },
+    bodyTimeoutCause: { code: 'UND_ERR_BODY_TIMEOUT' },
+    stalledBody: 'Weather request failed: the body stopped arriving after 50 bytes: no data within 40 ms (bodyTimeout)',
+    truncatedBody: (length) => `body truncated: the connection closed after 100 of ${length} bytes`,
+    ownsConnections: true,
+  },
+  {
+    name: 'fetch',
+    connect: (options) =>
+      new FetchWeatherClient({
+        ...options,
+        fetch: async (url, init) => {
+          const response = await fetch(url, init);
+          onFetchHead?.();
+          return response;
+        },
+      }),
+    nextResponseHead: () =>
+      new Promise((resolve) => {
+        onFetchHead = () => {
+          onFetchHead = undefined;
+          resolve();
+        };
+      }),
+    headersTimeoutCause: { name: 'TimeoutError', message: 'No response headers within 200 ms' },
+    bodyTimeoutCause: { name: 'TimeoutError', message: 'No body data within 40 ms' },
+    stalledBody: 'Weather request failed: the body did not arrive in full: no end within 40 ms (bodyTimeout)',
+    truncatedBody: (length) => `body truncated: the connection closed before all ${length} bytes arrived`,
+    ownsConnections: false,
+  },
+];
+
+describe.each(networkCases)('weather client over $name over a real connection', (transport) => {
   let server: Server | undefined;
-  let client: UndiciWeatherClient | undefined;
+  let client: TestWeatherClient | undefined;
 
   afterEach(async () => {
     await client?.close();
@@ -71,8 +131,11 @@ describe('UndiciWeatherClient over a real connection', () => {
     return { baseUrl: `http://127.0.0.1:${port}`, requests, sockets, allClosed: async () => void (await Promise.all(closed)) };
   }
 
-  function connect(target: TestServer, options?: UndiciWeatherClientOptions): UndiciWeatherClient {
-    client = new UndiciWeatherClient({ baseUrl: target.baseUrl, ...options, retry: { jitter: 0, initialDelay: 1, ...options?.retry } });
+  function connect(
+    target: TestServer,
+    options?: WeatherClientOptions & { headersTimeout?: number; bodyTimeout?: number; maxResponseSize?: number },
+  ): TestWeatherClient {
+    client = transport.connect({ baseUrl: target.baseUrl, ...options, retry: { jitter: 0, initialDelay: 1, ...options?.retry } });
     return client;
   }
 
@@ -100,13 +163,14 @@ describe('UndiciWeatherClient over a real connection', () => {
   it('fails with a WeatherRequestError, without retrying, when the headers do not come within headersTimeout', async () => {
     // The server never answers.
     const target = await serve(() => undefined);
-    const weather = connect(target, { headersTimeout: 40 });
+    // 200 ms, not less: the request must reach the server first, and a runtime's first fetch loads its HTTP stack.
+    const weather = connect(target, { headersTimeout: 200 });
 
     const error = await rejectionOf(weather.getCurrent(berlin));
 
     expect(error).toBeInstanceOf(WeatherRequestError);
-    expect((error as Error).message).toBe('Weather request failed: no response headers within 40 ms (headersTimeout)');
-    expect(((error as Error).cause as { code?: string }).code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    expect((error as Error).message).toBe('Weather request failed: no response headers within 200 ms (headersTimeout)');
+    expect((error as Error).cause).toMatchObject(transport.headersTimeoutCause);
     expect(target.requests).toHaveLength(1);
   });
 
@@ -120,10 +184,8 @@ describe('UndiciWeatherClient over a real connection', () => {
     const error = await rejectionOf(weather.getCurrent(berlin));
 
     expect(error).toBeInstanceOf(WeatherRequestError);
-    expect((error as Error).message).toBe(
-      'Weather request failed: the body stopped arriving after 50 bytes: no data within 40 ms (bodyTimeout)',
-    );
-    expect(((error as Error).cause as { code?: string }).code).toBe('UND_ERR_BODY_TIMEOUT');
+    expect((error as Error).message).toBe(transport.stalledBody);
+    expect((error as Error).cause).toMatchObject(transport.bodyTimeoutCause);
     expect(target.requests).toHaveLength(1);
     // The stalled connection is not kept for reuse.
     await target.allClosed();
@@ -134,7 +196,7 @@ describe('UndiciWeatherClient over a real connection', () => {
       // A reset makes the receiving kernel drop what the client has not read yet: reset only once
       // undici has parsed the head (the first 100 bytes of body come in the same segment), or the
       // client may see a reset before any response, as Deno's slower reads showed.
-      const parsed = nextResponseHead();
+      const parsed = transport.nextResponseHead();
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
       response.write(body.slice(0, 100), () => void parsed.then(() => response.socket?.resetAndDestroy()));
     });
@@ -143,9 +205,7 @@ describe('UndiciWeatherClient over a real connection', () => {
     const error = await rejectionOf(weather.getCurrent(berlin));
 
     expect(error).toBeInstanceOf(WeatherResponseError);
-    expect((error as WeatherResponseError).problem).toBe(
-      `body truncated: the connection closed after 100 of ${body.length} bytes`,
-    );
+    expect((error as WeatherResponseError).problem).toBe(transport.truncatedBody(body.length));
     expect((error as WeatherResponseError).attempts).toBe(2);
     expect(target.requests).toHaveLength(2);
   });
@@ -213,7 +273,7 @@ describe('UndiciWeatherClient over a real connection', () => {
     await target.allClosed();
   });
 
-  it('closes its own Agent, and with it the idle connections, when closed', async () => {
+  it('rejects later calls, and closes the connections it owns, when closed', async () => {
     const target = await serve((_request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
@@ -222,7 +282,8 @@ describe('UndiciWeatherClient over a real connection', () => {
 
     await weather.close();
 
-    await target.allClosed();
+    // undici's Agent is the client's own; fetch's pool is the runtime's, and stays open.
+    if (transport.ownsConnections) await target.allClosed();
     await expect(weather.getCurrent(berlin)).rejects.toThrow('Weather request failed: the client is closed');
   });
 });

@@ -1,24 +1,23 @@
-import { WeatherRequestError } from '@hostkit/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UndiciWeatherClient } from '../../src/undici/index.ts';
 import { berlin, currentBody, dailyBody } from './open-meteo-fixtures.ts';
-import { forecast, jsonHeaders, mockOpenMeteo, rejectionOf } from './test-helpers.ts';
+import { jsonHeaders, rejectionOf } from './test-helpers.ts';
+import { type OpenMeteoService, transports } from './weather-services.ts';
 
-describe('UndiciWeatherClient', () => {
-  let service: ReturnType<typeof mockOpenMeteo>;
+describe.each(transports)('weather client over $name', (transport) => {
+  let service: OpenMeteoService;
 
-  beforeEach(() => {
-    service = mockOpenMeteo();
+  beforeEach(async () => {
+    service = await transport.serve();
   });
 
   afterEach(async () => {
-    await service.agent.close();
+    await service.close();
   });
 
   describe('getCurrent', () => {
     it('returns the conditions with their units when the service answers 200', async () => {
-      service.pool.intercept(forecast).reply(200, currentBody(), { headers: jsonHeaders });
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      service.intercept().reply(200, currentBody(), { headers: jsonHeaders });
+      const client = transport.connect(service);
 
       const current = await client.getCurrent(berlin);
 
@@ -32,8 +31,8 @@ describe('UndiciWeatherClient', () => {
     });
 
     it('asks for temperature, weather code and wind speed in UTC when called', async () => {
-      service.pool.intercept(forecast).reply(200, currentBody());
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      service.intercept().reply(200, currentBody());
+      const client = transport.connect(service);
 
       await client.getCurrent({ latitude: -33.868_82, longitude: 151.209_296_6 });
 
@@ -48,8 +47,8 @@ describe('UndiciWeatherClient', () => {
     });
 
     it('writes coordinates without exponent notation when they are tiny', async () => {
-      service.pool.intercept(forecast).reply(200, currentBody());
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      service.intercept().reply(200, currentBody());
+      const client = transport.connect(service);
 
       await client.getCurrent({ latitude: 1e-7, longitude: -0.000_001 });
 
@@ -59,9 +58,8 @@ describe('UndiciWeatherClient', () => {
     it('asks for the configured units and returns them when units are configured', async () => {
       const body = currentBody();
       body['current_units'] = { temperature_2m: '°F', wind_speed_10m: 'mp/h', weather_code: 'wmo code' };
-      service.pool.intercept(forecast).reply(200, body);
-      const client = new UndiciWeatherClient({
-        dispatcher: service.agent,
+      service.intercept().reply(200, body);
+      const client = transport.connect(service, {
         units: { temperature: 'fahrenheit', windSpeed: 'mph', precipitation: 'inch' },
       });
 
@@ -77,23 +75,17 @@ describe('UndiciWeatherClient', () => {
     });
 
     it('sends requests under the base URL path when the base URL has one', async () => {
-      const gateway = mockOpenMeteo('http://gateway.test');
-      const seen: string[] = [];
-      gateway.pool
-        .intercept({
-          path: (path) => {
-            seen.push(path);
-            return true;
-          },
-        })
-        .reply(200, currentBody());
-      const client = new UndiciWeatherClient({ dispatcher: gateway.agent, baseUrl: 'http://gateway.test/weather/' });
+      const gateway = await transport.serve('http://gateway.test');
+      gateway.intercept().reply(200, currentBody());
+      const client = transport.connect(gateway, { baseUrl: `${gateway.baseUrl}/weather/` });
 
-      await client.getCurrent(berlin);
-      await gateway.agent.close();
+      try {
+        await client.getCurrent(berlin);
 
-      // MockAgent hands matchers the path with its query normalised (sorted, encoded).
-      expect(seen[0]).toMatch(/^\/weather\/v1\/forecast\?/);
+        expect(gateway.paths()).toEqual(['/weather/v1/forecast']);
+      } finally {
+        await gateway.close();
+      }
     });
 
     it.each([
@@ -104,7 +96,7 @@ describe('UndiciWeatherClient', () => {
       [{ latitude: '52', longitude: 13 }, TypeError, 'Expected latitude to be a finite number from -90 to 90, got "52" (string)'],
       [null, TypeError, 'Expected location to be an object with latitude and longitude, got null (null)'],
     ])('rejects %o with a %o naming the value and sends nothing', async (location, type, message) => {
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      const client = transport.connect(service);
 
       const error = await rejectionOf(client.getCurrent(location as never));
 
@@ -114,8 +106,8 @@ describe('UndiciWeatherClient', () => {
     });
 
     it('sends the request when the coordinates are at the limits of their ranges', async () => {
-      service.pool.intercept(forecast).reply(200, currentBody()).times(2);
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      service.intercept().reply(200, currentBody()).times(2);
+      const client = transport.connect(service);
 
       await client.getCurrent({ latitude: -90, longitude: 180 });
       await client.getCurrent({ latitude: 90, longitude: -180 });
@@ -129,8 +121,8 @@ describe('UndiciWeatherClient', () => {
 
   describe('getDailyForecast', () => {
     it('returns one entry per day, with units, when the service answers 200', async () => {
-      service.pool.intercept(forecast).reply(200, dailyBody(3), { headers: jsonHeaders });
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      service.intercept().reply(200, dailyBody(3), { headers: jsonHeaders });
+      const client = transport.connect(service);
 
       const forecastResult = await client.getDailyForecast(berlin, { days: 3 });
 
@@ -163,8 +155,8 @@ describe('UndiciWeatherClient', () => {
     });
 
     it('asks for the daily variables and the number of days in UTC when called', async () => {
-      service.pool.intercept(forecast).reply(200, dailyBody(16));
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      service.intercept().reply(200, dailyBody(16));
+      const client = transport.connect(service);
 
       await client.getDailyForecast(berlin, { days: 16 });
 
@@ -185,7 +177,7 @@ describe('UndiciWeatherClient', () => {
       [2.5, RangeError, 'Expected days to be an integer from 1 to 16, got 2.5 (number)'],
       ['7', TypeError, 'Expected days to be an integer from 1 to 16, got "7" (string)'],
     ])('rejects days %o with a %o and sends nothing', async (days, type, message) => {
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
+      const client = transport.connect(service);
 
       const error = await rejectionOf(client.getDailyForecast(berlin, { days: days as number }));
 
@@ -195,68 +187,4 @@ describe('UndiciWeatherClient', () => {
     });
   });
 
-  describe('options', () => {
-    it.each([
-      [{ baseUrl: 'ftp://api.open-meteo.com' }, RangeError, /http: or https:/],
-      [{ baseUrl: 'api.open-meteo.com' }, RangeError, /Expected baseUrl to be an absolute http: or https: URL, got "api\.open-meteo\.com" \(string\)/],
-      [{ baseUrl: 'https://api.open-meteo.com/?apikey=x' }, RangeError, /without a query or fragment/],
-      [{ maxResponseSize: 0 }, RangeError, /Expected maxResponseSize to be an integer >= 1, got 0 \(number\)/],
-      [{ headersTimeout: -1 }, RangeError, /Expected headersTimeout to be an integer >= 0, got -1 \(number\)/],
-      [{ retry: { maxAttempts: 0 } }, RangeError, /Expected retry\.maxAttempts to be an integer >= 1, got 0 \(number\)/],
-      [{ retry: { jitter: 1.5 } }, RangeError, /Expected retry\.jitter to be a number from 0 to 1, got 1\.5 \(number\)/],
-      [{ units: { temperature: 'kelvin' } }, RangeError, /Expected units\.temperature to be one of 'celsius', 'fahrenheit', got "kelvin"/],
-      [{ apiKey: '' }, TypeError, /Expected apiKey to be a non-empty string, got an empty string/],
-    ])('rejects %o with a %o naming the option', (options, type, message) => {
-      expect(() => new UndiciWeatherClient(options as never)).toThrow(type);
-      expect(() => new UndiciWeatherClient(options as never)).toThrow(message);
-    });
-
-    it('throws without quoting the URL when the base URL has user info', () => {
-      const create = (): UndiciWeatherClient => new UndiciWeatherClient({ baseUrl: 'https://user:hunter2@api.open-meteo.com' });
-
-      expect(create).toThrow(RangeError);
-      expect(create).toThrow('Expected baseUrl without user info; pass the key as apiKey');
-    });
-
-    it('throws without quoting the key when the API key has the wrong type', () => {
-      expect(() => new UndiciWeatherClient({ apiKey: 12_345_678 as never })).toThrow(
-        'Expected apiKey to be a non-empty string, got a number',
-      );
-    });
-
-    it('throws when connection options, which would not reach it, come with a dispatcher', () => {
-      expect(
-        () => new UndiciWeatherClient({ dispatcher: service.agent, headersTimeout: 5, allowH2: true }),
-      ).toThrow(new TypeError(
-        "headersTimeout, allowH2 configure the client's own Agent and cannot be combined with dispatcher: configure the dispatcher instead",
-      ));
-    });
-  });
-
-  describe('close', () => {
-    it('leaves an injected dispatcher open and rejects later calls when closed', async () => {
-      service.pool.intercept(forecast).reply(200, currentBody()).times(2);
-      const client = new UndiciWeatherClient({ dispatcher: service.agent });
-      await client.close();
-
-      const error = await rejectionOf(client.getCurrent(berlin));
-
-      expect(error).toBeInstanceOf(WeatherRequestError);
-      expect((error as WeatherRequestError).message).toBe('Weather request failed: the client is closed');
-      expect(service.calls()).toHaveLength(0);
-      // The dispatcher still works for its owner.
-      const other = new UndiciWeatherClient({ dispatcher: service.agent });
-      await expect(other.getCurrent(berlin)).resolves.toMatchObject({ weatherCode: 61 });
-    });
-
-    it('returns the same promise when called twice, and closes on asyncDispose', async () => {
-      const client = new UndiciWeatherClient();
-
-      const first = client.close();
-
-      expect(client.close()).toBe(first);
-      expect(client[Symbol.asyncDispose]()).toBe(first);
-      await first;
-    });
-  });
 });

