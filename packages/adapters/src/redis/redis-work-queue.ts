@@ -3,7 +3,6 @@ import {
   checkWorkQueueOptions,
   describeNackReason,
   describeValue,
-  raceSignal,
   serializeWorkPayload,
   workQueueBackoff,
   type ResolvedWorkQueueOptions,
@@ -24,6 +23,7 @@ import {
   countsScript,
   enqueueDelayedScript,
   extendScript,
+  handoverScript,
   maintainScript,
   nackScript,
   releaseScript,
@@ -45,9 +45,11 @@ export interface RedisWorkQueueOptions extends WorkQueueOptions {
   readonly group?: string | undefined;
   /**
    * Entries read from Redis at once into a local buffer that `receive` serves from: fewer round
-   * trips, much higher throughput. Buffered entries are pending for this handle (their visibility
-   * timeout runs); an entry that waited more than half of it is extended before it is handed out,
-   * and `close` gives unserved ones back to the queue.
+   * trips, much higher throughput; also the most entries of crashed consumers claimed at once.
+   * Buffered entries are reserved for this handle but not yet delivered: no delivery is counted
+   * until a `receive` hands one over (with a fresh visibility timeout), entries left unserved for
+   * a third of the visibility timeout are given back to the queue for other handles (so they
+   * never expire unseen), and `close` gives back the rest.
    * @default 16
    */
   readonly prefetch?: number | undefined;
@@ -61,16 +63,16 @@ export interface RedisWorkQueueOptions extends WorkQueueOptions {
   readonly logger?: Logger | undefined;
 }
 
-/** One entry read from the stream and not yet handed out or finished. */
+/** One entry reserved for this handle (read from the stream or claimed) and not yet handed out or finished. */
 interface Delivery {
   readonly streamId: string;
   readonly id: string;
   readonly payload: string;
   readonly enqueuedAt: number;
   readonly priorDeliveries: number;
-  /** The entry's delivery counter in the group when it was read: identifies this delivery. */
+  /** The entry's delivery counter in the group when it was reserved: identifies this reservation. */
   readonly counter: number;
-  /** Local ms (Date.now) when it was read. */
+  /** Local ms (Date.now) when it was reserved, or last handed over. */
   readonly readAt: number;
 }
 
@@ -79,6 +81,14 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
   /** The receive's signal: once aborted, the waiter takes no delivery (its caller is gone). */
   readonly signal: AbortSignal;
+  readonly onAbort: () => void;
+}
+
+/** A reservation waiting for the next handover script, and its receive. */
+interface PendingHandover {
+  readonly delivery: Delivery;
+  readonly resolve: (deliveries: number) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -89,8 +99,11 @@ interface Waiter {
  * - `receive` serves from a local buffer filled by one background reader per handle:
  *   `XREADGROUP ... COUNT prefetch BLOCK` on a dedicated connection (a blocking read holds its
  *   connection), with short blocks so that closing is prompt. Before reading it runs one script
- *   that moves due delayed entries into the stream and, every visibilityTimeout/4, claims entries
- *   whose delivery expired (a consumer that died or hung): delivery is AT LEAST ONCE.
+ *   that moves due delayed entries into the stream and, every visibilityTimeout/4, claims up to
+ *   `prefetch` entries whose reservation expired (a consumer that died or hung): delivery is AT
+ *   LEAST ONCE. Handing a buffered entry to a receive is one more script (batched per tick): it
+ *   counts the delivery and restarts the visibility timeout. An aborted receive never drops an
+ *   entry that was being handed over: it returns to the buffer, its delivery counted once.
  * - `ack` / `nack` / `extend` are one script each, atomic on the server; acks issued in the same
  *   tick go out as one pipeline. They check that the delivery is still this handle's (same
  *   consumer, same delivery counter), else reject with `WorkItemLostError`.
@@ -118,6 +131,8 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   readonly #pollMs: number;
   readonly #claimIntervalMs: number;
   readonly #logger: Logger | undefined;
+  /** Age (ms) after which an unserved buffered entry is given back to the queue. */
+  readonly #bufferAgeMs: number;
 
   #reader: RedisConnection | undefined;
   #readerClientId: number | undefined;
@@ -131,6 +146,10 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #closed = false;
   #closing: Promise<void> | undefined;
   #wakeSleep: (() => void) | undefined;
+  #handoverBatch: PendingHandover[] = [];
+  /** Handover scripts under way: `close` waits for them before giving the buffer back. */
+  readonly #handovers = new Set<Promise<unknown>>();
+  #agingTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RedisWorkQueueOptions) {
     if (typeof options !== 'object' || options === null || options.connection === undefined) {
@@ -140,7 +159,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#connection = options.connection;
     const prefix = checkKeyPrefix(options.keyPrefix, 'hostkit:queue:');
     const base = `${prefix}{${this.name}}`;
-    this.#keys = [`${base}:stream`, `${base}:delayed`, `${base}:dead`, `${base}:deadlines`];
+    this.#keys = [`${base}:stream`, `${base}:delayed`, `${base}:dead`, `${base}:deadlines`, `${base}:handed`];
     this.#group = options.group === undefined ? 'hostkit' : checkName('group', options.group);
     this.#consumer = `consumer-${crypto.randomUUID()}`;
     this.#options = checkWorkQueueOptions(options);
@@ -150,7 +169,13 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#prefetch = positiveInteger('prefetch', options.prefetch, 16);
     this.#pollMs = positive('pollIntervalMs', options.pollIntervalMs, 500);
     this.#claimIntervalMs = Math.max(25, this.#visibilityMs / 4);
+    this.#bufferAgeMs = Math.max(1, this.#visibilityMs / 3);
     this.#logger = options.logger;
+  }
+
+  /** How long a delivered entry stays invisible, in ms, as configured: consumers extend every third of it. */
+  get visibilityTimeoutMs(): number {
+    return this.#options.visibilityTimeoutMs;
   }
 
   async enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string> {
@@ -220,16 +245,23 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   async #close(): Promise<void> {
     this.#closed = true;
     const error = new WorkQueueClosedError(`The work queue "${this.name}" is closed`);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(error);
+    }
     this.#wakeSleep?.();
+    clearTimeout(this.#agingTimer);
+    this.#agingTimer = undefined;
     // Ends a blocking read at once instead of after its block time.
     if (this.#readerClientId !== undefined && this.#connection.isReady) {
       await this.#connection.sendCommand(['CLIENT', 'UNBLOCK', String(this.#readerClientId)]).catch(() => undefined);
     }
     await this.#loop;
+    // A handover under way may return its entry to the buffer (its receive was aborted).
+    await Promise.allSettled(this.#handovers);
     const unserved = this.#buffer.splice(0);
     if (this.#groupReady && this.#connection.isReady) {
-      const args = [this.#group, this.#consumer, ...unserved.flatMap((d) => [d.streamId, String(d.counter)])];
+      const args = [this.#group, this.#consumer, '1', ...unserved.flatMap((d) => [d.streamId, String(d.counter)])];
       // Not given back when Redis is unreachable: the entries are then redelivered after their visibility timeout.
       await this.#connection.runScript(releaseScript, this.#keys, args).catch(() => undefined);
     }
@@ -239,36 +271,134 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   async #receive(signal: AbortSignal): Promise<WorkItem<T>> {
     for (;;) {
       const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
-      if (Date.now() - delivery.readAt <= this.#visibilityMs / 2) return this.#toItem(delivery);
-      // Waited long in the buffer: make sure it is still ours, and give the handler a full timeout.
-      const kept = await this.#runDeliveryScript(extendScript, delivery, [String(this.#visibilityMs), String(this.#visibilityMs)], signal);
-      if (kept === 1) return this.#toItem({ ...delivery, readAt: Date.now() });
+      if (signal.aborted) {
+        // Taken from the buffer for a receive that is gone: not handed over, nothing counted.
+        this.#returnToBuffer(delivery);
+        throw signal.reason;
+      }
+      const handing = this.#handOver(delivery);
+      let deliveries: number;
+      try {
+        deliveries = await this.#raceAbort(handing, signal);
+      } catch (error) {
+        if (signal.aborted && error === signal.reason) {
+          // The receive is gone but the handover goes on; its entry returns to the buffer, where
+          // the next handover of this reservation does not count it again.
+          void handing.then(
+            (counted) => {
+              if (counted !== 0) this.#returnToBuffer({ ...delivery, readAt: Date.now() });
+            },
+            () => this.#returnToBuffer(delivery),
+          );
+        } else {
+          // Redis unreachable: the reservation may still be ours; keep it for the next receive.
+          this.#returnToBuffer(delivery);
+        }
+        throw error;
+      }
+      // 0: the reservation expired and another handle claimed the entry meanwhile.
+      if (deliveries !== 0) return this.#toItem({ ...delivery, readAt: Date.now() }, deliveries);
     }
   }
 
-  #wait(signal: AbortSignal): Promise<Delivery> {
-    let waiter!: Waiter;
-    const promise = new Promise<Delivery>((resolve, reject) => {
-      waiter = { resolve, reject, signal };
+  /** Settles as `promise` does, or rejects with `signal.reason` as soon as `signal` aborts. */
+  #raceAbort<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
-    this.#waiters.push(waiter);
-    this.#ensureLoop();
-    const waiting = raceSignal(promise, signal);
-    // An abort leaves the waiter behind: take it out so that no delivery goes to it.
-    waiting.catch(() => {
-      const index = this.#waiters.indexOf(waiter);
-      if (index >= 0) this.#waiters.splice(index, 1);
-    });
-    return waiting;
   }
 
-  #toItem(delivery: Delivery): WorkItem<T> {
+  /** Counts the delivery of `delivery` on the server; resolves with the entry's deliveries, or 0 when it is no longer ours. */
+  #handOver(delivery: Delivery): Promise<number> {
+    const promise = new Promise<number>((resolve, reject) => {
+      this.#handoverBatch.push({ delivery, resolve, reject });
+      // Receives of one tick share one script call.
+      if (this.#handoverBatch.length === 1) queueMicrotask(() => this.#flushHandovers());
+    });
+    const tracked = promise.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#handovers.add(tracked);
+    void tracked.finally(() => this.#handovers.delete(tracked));
+    return promise;
+  }
+
+  #flushHandovers(): void {
+    const batch = this.#handoverBatch;
+    this.#handoverBatch = [];
+    const args = [this.#group, this.#consumer, ...batch.flatMap(({ delivery }) => [delivery.streamId, String(delivery.counter)])];
+    this.#connection.runScript<number[]>(handoverScript, this.#keys, args).then(
+      (results) => {
+        batch.forEach((pending, i) => pending.resolve(Number(results[i] ?? 0)));
+      },
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      },
+    );
+  }
+
+  /** Puts a reservation that no receive took back at the front of the buffer (or gives it to a waiting receive). */
+  #returnToBuffer(delivery: Delivery): void {
+    this.#buffer.unshift(delivery);
+    this.#dispatch();
+  }
+
+  #wait(signal: AbortSignal): Promise<Delivery> {
+    return new Promise<Delivery>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          // Still waiting: no delivery was given to it, and none will be.
+          const index = this.#waiters.indexOf(waiter);
+          if (index >= 0) this.#waiters.splice(index, 1);
+          reject(signal.reason);
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#waiters.push(waiter);
+      this.#ensureLoop();
+    });
+  }
+
+  /**
+   * Gives back to the queue the buffered entries no receive took within a third of the
+   * visibility timeout (every handler of this handle is busy): another handle can take them, and
+   * they never expire unseen, which would cost a claim.
+   */
+  #scheduleAging(): void {
+    if (this.#agingTimer !== undefined || this.#closed || this.#buffer.length === 0) return;
+    const oldest = Math.min(...this.#buffer.map((d) => d.readAt));
+    const wait = Math.max(1, oldest + this.#bufferAgeMs - Date.now());
+    this.#agingTimer = setTimeout(() => {
+      this.#agingTimer = undefined;
+      if (this.#closed) return;
+      const cutoff = Date.now() - this.#bufferAgeMs;
+      const stale = this.#buffer.filter((d) => d.readAt <= cutoff);
+      if (stale.length > 0) {
+        const kept = this.#buffer.filter((d) => d.readAt > cutoff);
+        this.#buffer.splice(0, this.#buffer.length, ...kept);
+        const args = [this.#group, this.#consumer, '0', ...stale.flatMap((d) => [d.streamId, String(d.counter)])];
+        // When Redis is unreachable they expire instead, and are claimed without counting a delivery.
+        void this.#connection.runScript(releaseScript, this.#keys, args).catch((error: unknown) => {
+          this.#logger?.debug(`Work queue "${this.name}" could not give back ${stale.length} unserved entries`, { queue: this.name, error });
+        });
+      }
+      this.#scheduleAging();
+    }, wait);
+  }
+
+  #toItem(delivery: Delivery, deliveries: number): WorkItem<T> {
     let over = false;
-    const deliveryCount = delivery.priorDeliveries + delivery.counter;
+    const deliveryCount = delivery.priorDeliveries + deliveries;
     const lost = (what: string): WorkItemLostError =>
       new WorkItemLostError(
         `Cannot ${what} entry ${delivery.id} of work queue "${this.name}": its delivery ${deliveryCount} is over ` +
-          `(acked or nacked already, redelivered after its visibility timeout, or the handle was closed)`,
+          `(acked, nacked or released already, redelivered after its visibility timeout, or the handle was closed)`,
       );
     const run = async (what: string, script: typeof ackScript, args: string[], signal: AbortSignal | undefined): Promise<number> => {
       throwIfAborted(signal);
@@ -296,6 +426,14 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         await run('nack', nackScript, [String(Math.ceil(delayMs)), String(this.#maxDeliveries), reason], signal);
         over = true;
         if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
+      },
+      release: async (signal?: AbortSignal): Promise<void> => {
+        throwIfAborted(signal);
+        if (over || this.#closed) throw lost('release');
+        const args = [this.#group, this.#consumer, '0', delivery.streamId, String(delivery.counter)];
+        const released = await this.#connection.runScript<number>(releaseScript, this.#keys, args, signal);
+        over = true;
+        if (released === 0) throw lost('release');
       },
       extend: async (ms?: number, signal?: AbortSignal): Promise<void> => {
         const extension = ms === undefined ? this.#visibilityMs : positive('ms', ms, 0);
@@ -370,8 +508,10 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       // Aborted, but its clean-up has not run yet: a delivery given to it would sit pending until
       // its visibility timeout.
       if (waiter.signal.aborted) continue;
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
       waiter.resolve(this.#buffer.shift() as Delivery);
     }
+    this.#scheduleAging();
   }
 
   async #ensureGroup(): Promise<void> {
@@ -390,7 +530,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     const [claimed, waitMs] = await this.#connection.runScript<[Array<[string, string, string, string, string, number]>, number]>(
       maintainScript,
       this.#keys,
-      [this.#group, this.#consumer, claim ? '1' : '0', String(this.#visibilityMs), String(this.#maxDeliveries), '100'],
+      [
+        this.#group, this.#consumer, claim ? '1' : '0', String(this.#visibilityMs), String(this.#maxDeliveries),
+        // Claimed entries wait in the buffer like read ones: no more than it holds.
+        String(Math.max(1, this.#prefetch - this.#buffer.length)), '1000',
+      ],
     );
     if (claim) this.#nextClaimAt = now + this.#claimIntervalMs;
     this.#nextMaintainAt = now + (waitMs >= 0 ? Math.min(waitMs, this.#pollMs) : this.#pollMs);

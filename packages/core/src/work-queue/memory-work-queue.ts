@@ -221,6 +221,12 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
         }
         this.#makeReadyAfter(current, delayMs ?? workQueueBackoff(this.#options, current.deliveryCount));
       },
+      release: async (signal?: AbortSignal): Promise<void> => {
+        signal?.throwIfAborted();
+        const current = held('release');
+        current.deliveryCount -= 1;
+        this.#makeReadyAfter(current, 0);
+      },
       extend: async (ms?: number, signal?: AbortSignal): Promise<void> => {
         signal?.throwIfAborted();
         const duration = ms ?? this.#options.visibilityTimeoutMs;

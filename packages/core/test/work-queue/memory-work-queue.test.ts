@@ -17,6 +17,7 @@ describeWorkQueueContract('MemoryWorkQueue', async () => {
   return {
     createQueue: async (options) => (queue ??= new MemoryWorkQueue('jobs', { ...options, timeProvider: time })),
     advance: (ms) => time.advance(ms),
+    timeProvider: time,
     dispose: async () => {
       await queue?.close();
       // Closing stops every timer: a test that did not would fail here.
