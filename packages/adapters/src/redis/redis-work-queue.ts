@@ -1,4 +1,6 @@
 import {
+  checkDeadLetterIds,
+  checkDeadLetterQuery,
   checkDelayMs,
   checkWorkQueueOptions,
   describeNackReason,
@@ -10,6 +12,7 @@ import {
   WorkItemLostError,
   WorkQueueClosedError,
   type DeadLetter,
+  type DeadLetterQuery,
   type Logger,
   type WorkItem,
   type WorkQueue,
@@ -26,7 +29,10 @@ import {
   handoverScript,
   maintainScript,
   nackScript,
+  purgeDeadScript,
   releaseScript,
+  requeueDeadScript,
+  sweepScript,
 } from './work-queue-scripts.ts';
 
 /** Options of {@link RedisWorkQueue}: the port's {@link WorkQueueOptions} and where the queue lives. */
@@ -59,6 +65,14 @@ export interface RedisWorkQueueOptions extends WorkQueueOptions {
    * @default 500
    */
   readonly pollIntervalMs?: number | undefined;
+  /**
+   * How long a consumer of the group (a handle, usually in a process that is gone) may go without
+   * reading before a handle removes it from the group, when nothing is pending for it: crashed
+   * processes otherwise stay in the group forever. The same sweep trims the stream below the
+   * oldest entry the group still needs. It runs at most every minute (or half this), on handles
+   * that are reading. @default 3600000
+   */
+  readonly idleConsumerTimeoutMs?: number | undefined;
   /** Receives a `warn` when the background reader fails (Redis unreachable), once per outage. @default undefined */
   readonly logger?: Logger | undefined;
 }
@@ -133,6 +147,9 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   readonly #logger: Logger | undefined;
   /** Age (ms) after which an unserved buffered entry is given back to the queue. */
   readonly #bufferAgeMs: number;
+  readonly #idleConsumerMs: number;
+  readonly #sweepIntervalMs: number;
+  #nextSweepAt = 0;
 
   #reader: RedisConnection | undefined;
   #readerClientId: number | undefined;
@@ -170,6 +187,8 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#pollMs = positive('pollIntervalMs', options.pollIntervalMs, 500);
     this.#claimIntervalMs = Math.max(25, this.#visibilityMs / 4);
     this.#bufferAgeMs = Math.max(1, this.#visibilityMs / 3);
+    this.#idleConsumerMs = Math.ceil(positive('idleConsumerTimeoutMs', options.idleConsumerTimeoutMs, 3_600_000));
+    this.#sweepIntervalMs = Math.min(60_000, this.#idleConsumerMs / 2);
     this.#logger = options.logger;
   }
 
@@ -207,14 +226,32 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     return this.#receive(signal);
   }
 
-  async deadLetters(limit = 100, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
+  async deadLetters(query?: number | DeadLetterQuery, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
     throwIfAborted(signal);
-    positiveInteger('limit', limit, 100);
-    const raw = await this.#connection.sendCommand<string[]>(['LRANGE', this.#keys[2] as string, '0', String(limit - 1)], signal);
+    const { limit, order } = checkDeadLetterQuery(query);
+    if (limit === 0) return [];
+    const key = this.#keys[2] as string;
+    const range = order === 'oldest' ? ['0', String(limit - 1)] : [String(-limit), '-1'];
+    const raw = await this.#connection.sendCommand<string[]>(['LRANGE', key, ...range], signal);
+    if (order === 'newest') raw.reverse();
     return raw.map((text) => {
       const dead = JSON.parse(text) as { id: string; payload: string; deliveryCount: number; enqueuedAt: number; deadAt: number; reason: string };
       return { ...dead, payload: JSON.parse(dead.payload) as T };
     });
+  }
+
+  async requeueDeadLetters(ids?: readonly string[], signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    const wanted = checkDeadLetterIds(ids);
+    this.#throwIfClosed('requeue dead letters');
+    if (wanted !== undefined && wanted.length === 0) return 0;
+    const args = wanted === undefined ? ['all'] : ['ids', ...wanted];
+    return await this.#connection.runScript<number>(requeueDeadScript, this.#keys, args, signal);
+  }
+
+  async purgeDeadLetters(signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    return await this.#connection.runScript<number>(purgeDeadScript, this.#keys, [], signal);
   }
 
   async counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }> {
@@ -423,7 +460,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         const delayMs =
           options?.delayMs === undefined ? workQueueBackoff(this.#options, deliveryCount) : checkDelayMs('delayMs', options.delayMs);
         const reason = describeNackReason(options?.reason);
-        await run('nack', nackScript, [String(Math.ceil(delayMs)), String(this.#maxDeliveries), reason], signal);
+        await run('nack', nackScript, [String(Math.ceil(delayMs)), String(this.#maxDeliveries), reason, String(this.#options.maxDeadLetters)], signal);
         over = true;
         if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
       },
@@ -533,9 +570,13 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       [
         this.#group, this.#consumer, claim ? '1' : '0', String(this.#visibilityMs), String(this.#maxDeliveries),
         // Claimed entries wait in the buffer like read ones: no more than it holds.
-        String(Math.max(1, this.#prefetch - this.#buffer.length)), '1000',
+        String(Math.max(1, this.#prefetch - this.#buffer.length)), '1000', String(this.#options.maxDeadLetters),
       ],
     );
+    if (claim && now >= this.#nextSweepAt) {
+      this.#nextSweepAt = now + this.#sweepIntervalMs;
+      await this.#connection.runScript(sweepScript, this.#keys, [this.#group, this.#consumer, String(this.#idleConsumerMs)]);
+    }
     if (claim) this.#nextClaimAt = now + this.#claimIntervalMs;
     this.#nextMaintainAt = now + (waitMs >= 0 ? Math.min(waitMs, this.#pollMs) : this.#pollMs);
     const readAt = Date.now();

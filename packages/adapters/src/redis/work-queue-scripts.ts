@@ -51,10 +51,11 @@ local function handed_of(sid)
   local d, l = string.match(v, '^(%d+):(%d+)$')
   return tonumber(d), tonumber(l)
 end
-local function bury(f, deliveries, reason, now)
+local function bury(f, deliveries, reason, now, cap)
   redis.call('RPUSH', KEYS[3], cjson.encode({
     id = f.id, payload = f.payload, deliveryCount = deliveries,
     enqueuedAt = tonumber(f.enqueuedAt), deadAt = now, reason = reason }))
+  redis.call('LTRIM', KEYS[3], -tonumber(cap), -1)
 end
 `;
 
@@ -66,7 +67,7 @@ return 1
 `);
 
 /**
- * ARGV: group, consumer, stream id, delivery counter, delay ms, maxDeliveries, reason.
+ * ARGV: group, consumer, stream id, delivery counter, delay ms, maxDeliveries, reason, maxDeadLetters.
  * Returns 0 when the delivery is over, 1 when scheduled again, 2 when dead-lettered.
  */
 export const nackScript: LuaScript = new LuaScript(`${prelude}
@@ -82,7 +83,7 @@ local deliveries = tonumber(f.priorDeliveries) + d
 local now = now_ms()
 local result = 1
 if deliveries >= tonumber(ARGV[6]) then
-  bury(f, deliveries, ARGV[7], now)
+  bury(f, deliveries, ARGV[7], now, ARGV[8])
   result = 2
 elseif tonumber(ARGV[5]) <= 0 then
   redis.call('XADD', KEYS[1], '*', 'id', f.id, 'payload', f.payload, 'enqueuedAt', f.enqueuedAt, 'priorDeliveries', tostring(deliveries))
@@ -120,7 +121,7 @@ return 1
 `);
 
 /**
- * ARGV: group, consumer, claim (1 or 0), visibility ms, maxDeliveries, claim limit, scan limit.
+ * ARGV: group, consumer, claim (1 or 0), visibility ms, maxDeliveries, claim limit, scan limit, maxDeadLetters.
  * Moves due delayed entries into the stream; when asked, claims for `consumer` at most `claim
  * limit` entries whose reservation expired (a consumer died or hung), dead-lettering those whose
  * expired reservation was handed over as their last allowed delivery. The pending list is paged
@@ -168,7 +169,7 @@ if ARGV[3] == '1' then
           local d, l = handed_of(sid)
           local deliveries = tonumber(f.priorDeliveries) + d
           if l == count and deliveries >= max then
-            bury(f, deliveries, 'visibility timeout expired on delivery ' .. deliveries .. ' of at most ' .. max, now)
+            bury(f, deliveries, 'visibility timeout expired on delivery ' .. deliveries .. ' of at most ' .. max, now, ARGV[8])
             finish(group, sid)
           else
             redis.call('XCLAIM', KEYS[1], group, consumer, 0, sid, 'RETRYCOUNT', count + 1, 'JUSTID')
@@ -254,4 +255,89 @@ if ARGV[3] == '1' then
   end
 end
 return released
+`);
+
+/**
+ * ARGV: 'all' or 'ids', then the ids. Moves dead letters back into the stream, ready at once and
+ * with no prior deliveries, oldest first; keeps the others in order. Returns how many moved.
+ */
+export const requeueDeadScript: LuaScript = new LuaScript(`
+local all = ARGV[1] == 'all'
+local wanted = {}
+for i = 2, #ARGV do wanted[ARGV[i]] = true end
+local letters = redis.call('LRANGE', KEYS[3], 0, -1)
+local kept = {}
+local moved = 0
+for _, text in ipairs(letters) do
+  local d = cjson.decode(text)
+  if all or wanted[d.id] then
+    redis.call('XADD', KEYS[1], '*', 'id', d.id, 'payload', d.payload, 'enqueuedAt', string.format('%.0f', d.enqueuedAt), 'priorDeliveries', '0')
+    moved = moved + 1
+  else
+    table.insert(kept, text)
+  end
+end
+if moved > 0 then
+  redis.call('DEL', KEYS[3])
+  for i = 1, #kept, 1000 do
+    redis.call('RPUSH', KEYS[3], unpack(kept, i, math.min(i + 999, #kept)))
+  end
+end
+return moved
+`);
+
+/**
+ * ARGV: group, this handle's consumer, idle ms. Growth control, run now and then by every handle:
+ * removes from the group the consumers (other than this one) with nothing pending that have not
+ * read for `idle ms` (crashed processes leave them behind forever), and trims the stream below
+ * the oldest entry any group still needs (its oldest pending entry, or the last one it read), so
+ * entries acked without being deleted cannot pile up. Returns [consumers removed, entries trimmed].
+ */
+export const sweepScript: LuaScript = new LuaScript(`
+local group, self, idle = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local function record(flat)
+  local r = {}
+  for i = 1, #flat, 2 do r[flat[i]] = flat[i + 1] end
+  return r
+end
+local removed = 0
+local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', KEYS[1], group)
+if not ok then return {0, 0} end
+for _, flat in ipairs(consumers) do
+  local c = record(flat)
+  if c.name ~= self and tonumber(c.pending) == 0 and tonumber(c.idle) >= idle then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], group, c.name)
+    removed = removed + 1
+  end
+end
+local minid = nil
+local function older(a, b)
+  if b == nil then return a end
+  local a1, a2 = string.match(a, '^(%d+)-(%d+)$')
+  local b1, b2 = string.match(b, '^(%d+)-(%d+)$')
+  a1, a2, b1, b2 = tonumber(a1), tonumber(a2), tonumber(b1), tonumber(b2)
+  if a1 < b1 or (a1 == b1 and a2 < b2) then return a end
+  return b
+end
+for _, flat in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local g = record(flat)
+  -- The entry after the last one read: MINID keeps entries at or above it.
+  local ms, seq = string.match(g['last-delivered-id'], '^(%d+)-(%d+)$')
+  local need = ms .. '-' .. string.format('%.0f', tonumber(seq) + 1)
+  if tonumber(g.pending) > 0 then
+    local summary = redis.call('XPENDING', KEYS[1], g.name)
+    need = summary[2]
+  end
+  minid = older(need, minid)
+end
+local trimmed = 0
+if minid ~= nil and minid ~= '0-0' then trimmed = redis.call('XTRIM', KEYS[1], 'MINID', minid) end
+return {removed, trimmed}
+`);
+
+/** Deletes the dead-letter list. Returns how many letters it held. */
+export const purgeDeadScript: LuaScript = new LuaScript(`
+local n = redis.call('LLEN', KEYS[3])
+redis.call('DEL', KEYS[3])
+return n
 `);

@@ -15,7 +15,7 @@ import {
 
 /** One test's queue name and prefix; each handle gets its own connection, as another process would. */
 async function queueFixture(): Promise<{
-  createQueue: (options?: WorkQueueOptions & { readonly prefetch?: number }) => Promise<WorkQueue<unknown>>;
+  createQueue: (options?: WorkQueueOptions & { readonly prefetch?: number; readonly idleConsumerTimeoutMs?: number }) => Promise<WorkQueue<unknown>>;
   admin: RedisConnection;
   keyPrefix: string;
   dispose: () => Promise<void>;
@@ -156,6 +156,34 @@ describeWithRedis('RedisWorkQueue', redisSuiteOptions, () => {
         expect([again.payload, again.deliveryCount]).toEqual(['forgotten', 2]);
         await again.ack();
         for (const item of held) await item.ack();
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('removes consumers that crashed with nothing pending, and trims entries nobody needs from the stream', async () => {
+      const { createQueue, admin, keyPrefix, dispose } = await queueFixture();
+      try {
+        const stream = `${keyPrefix}{jobs}:stream`;
+        await admin.sendCommand(['XGROUP', 'CREATE', stream, 'hostkit', '0', 'MKSTREAM']);
+        // A consumer whose process died, leaving only its name in the group.
+        await admin.sendCommand(['XGROUP', 'CREATECONSUMER', stream, 'hostkit', 'crashed']);
+        // An entry read and acked without being deleted (by an older version, or by hand): it would stay forever.
+        const staleId = await admin.sendCommand<string>(['XADD', stream, '*', 'id', 'x', 'payload', '1', 'enqueuedAt', '0', 'priorDeliveries', '0']);
+        await admin.sendCommand(['XREADGROUP', 'GROUP', 'hostkit', 'crashed', 'STREAMS', stream, '>']);
+        await admin.sendCommand(['XACK', stream, 'hostkit', staleId]);
+        await sleep(300);
+        const queue = await createQueue({ idleConsumerTimeoutMs: 200 });
+        await queue.enqueue('live');
+        const item = await queue.receive(AbortSignal.timeout(3_000));
+        const consumers = async (): Promise<string[]> =>
+          (await admin.sendCommand<Array<Array<string | number>>>(['XINFO', 'CONSUMERS', stream, 'hostkit'])).map((fields) => String(fields[1]));
+        await until(async () => !(await consumers()).includes('crashed'), 3_000, 'the crashed consumer to be removed');
+        // The live handle's own consumer stays, and so does the entry it is handling.
+        expect(await consumers()).toHaveLength(1);
+        const left = await admin.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
+        expect(left.map(([, fields]) => fields[1])).not.toContain('x');
+        await item.ack();
       } finally {
         await dispose();
       }

@@ -4,8 +4,10 @@
  * shares, {@link MemoryWorkQueue} (in-process), and {@link consumeWorkQueue}, the consumer loop.
  * @module
  */
-export type { DeadLetter, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
+export type { DeadLetter, DeadLetterQuery, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
 export {
+  checkDeadLetterIds,
+  checkDeadLetterQuery,
   checkDelayMs,
   checkWorkQueueOptions,
   describeNackReason,

@@ -58,12 +58,25 @@ export interface DeadLetter<T> {
   readonly reason: string;
 }
 
+/** Which dead letters {@link WorkQueue.deadLetters} lists. */
+export interface DeadLetterQuery {
+  /** At most this many. @default 100 */
+  readonly limit?: number | undefined;
+  /** `newest` first (what an operator looks at after an incident) or `oldest` first. @default 'oldest' */
+  readonly order?: 'oldest' | 'newest' | undefined;
+}
+
 /** Options every {@link WorkQueue} implementation takes. */
 export interface WorkQueueOptions {
   /** How long a delivered entry stays invisible before it is delivered again, in ms. @default 30000 */
   readonly visibilityTimeoutMs?: number | undefined;
   /** Deliveries after which an entry that was not acked goes to the dead-letter list. @default 5 */
   readonly maxDeliveries?: number | undefined;
+  /**
+   * The most dead letters kept: past it, the oldest are dropped as new ones come (a poison batch
+   * must not fill the store). @default 10000
+   */
+  readonly maxDeadLetters?: number | undefined;
   /** Backoff of a nack without `delayMs`: `initialMs * 2^(deliveryCount - 1)`, capped at `maxMs`. @default { initialMs: 1000, maxMs: 60000 } */
   readonly retryBackoff?: { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined } | undefined;
 }
@@ -102,8 +115,21 @@ export interface WorkQueue<T> {
    * networked queue may instead resolve with it when the abort came too late).
    */
   receive(signal: AbortSignal): Promise<WorkItem<T>>;
-  /** The dead-letter list, oldest first, at most `limit` (default 100). */
-  deadLetters(limit?: number, signal?: AbortSignal): Promise<DeadLetter<T>[]>;
+  /**
+   * The dead-letter list, with each letter's reason and delivery count: oldest first (or newest
+   * first with `order: 'newest'`), at most `limit` (a number is the limit). @default { limit: 100, order: 'oldest' }
+   * @throws RangeError when `limit` is not an integer >= 0.
+   */
+  deadLetters(query?: number | DeadLetterQuery, signal?: AbortSignal): Promise<DeadLetter<T>[]>;
+  /**
+   * Puts dead letters back in the queue, ready at once, with a fresh delivery count (they get
+   * `maxDeliveries` new attempts): those whose `id` is in `ids`, or every one when `ids` is
+   * undefined. Called by an operator once the cause is fixed.
+   * @returns how many were requeued (ids not in the list are ignored).
+   */
+  requeueDeadLetters(ids?: readonly string[], signal?: AbortSignal): Promise<number>;
+  /** Deletes every dead letter. @returns how many there were. */
+  purgeDeadLetters(signal?: AbortSignal): Promise<number>;
   /** Counts, for status pages and tests: entries waiting (ready or delayed), and delivered but not yet acked. */
   counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }>;
   /** Releases what the queue holds locally (timers, prefetched entries are returned to the store's redelivery). */

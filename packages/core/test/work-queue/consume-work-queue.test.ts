@@ -184,7 +184,9 @@ describe('consumeWorkQueue', () => {
       visibilityTimeoutMs: queue.visibilityTimeoutMs,
       enqueue: (payload, options, signal) => queue.enqueue(payload, options, signal),
       receive: (signal) => (failures-- > 0 ? Promise.reject(new Error('connection refused')) : queue.receive(signal)),
-      deadLetters: (limit, signal) => queue.deadLetters(limit, signal),
+      deadLetters: (query, signal) => queue.deadLetters(query, signal),
+      requeueDeadLetters: (ids, signal) => queue.requeueDeadLetters(ids, signal),
+      purgeDeadLetters: (signal) => queue.purgeDeadLetters(signal),
       counts: (signal) => queue.counts(signal),
       close: () => queue.close(),
     };

@@ -369,6 +369,56 @@ export function describeWorkQueueContract(name: string, setup: () => Promise<Wor
       pending.controller.abort();
     }));
 
+    it('lists dead letters newest first with their reasons and delivery counts when asked', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1 });
+      for (const n of [1, 2, 3]) await queue.enqueue(n);
+      for (let i = 0; i < 3; i++) await (await receive(queue)).nack({ reason: `r${i}` });
+      const newest = await queue.deadLetters({ order: 'newest', limit: 2 });
+      expect(newest.map((dead) => [dead.payload, dead.reason, dead.deliveryCount])).toEqual([[3, 'r2', 1], [2, 'r1', 1]]);
+      expect((await queue.deadLetters({ order: 'oldest' })).map((dead) => dead.payload)).toEqual([1, 2, 3]);
+      expect(await queue.deadLetters({ limit: 0 })).toEqual([]);
+      await expect(queue.deadLetters({ limit: -1 })).rejects.toThrow(new RangeError('Expected limit to be an integer >= 0, got -1 (number)'));
+    }));
+
+    it('requeues one dead letter by id, ready at once with a fresh delivery count, and keeps the others', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1 });
+      const ids = [await queue.enqueue('a'), await queue.enqueue('b')];
+      for (let i = 0; i < 2; i++) await (await receive(queue)).nack({ reason: 'broken' });
+      expect(await queue.requeueDeadLetters([ids[1] as string, 'no-such-id'])).toBe(1);
+      expect(await queue.counts()).toEqual({ waiting: 1, inFlight: 0, dead: 1 });
+      const item = await receive(queue);
+      expect([item.id, item.payload, item.deliveryCount]).toEqual([ids[1], 'b', 1]);
+      await item.ack();
+      expect((await queue.deadLetters()).map((dead) => dead.id)).toEqual([ids[0]]);
+    }));
+
+    it('requeues every dead letter, oldest first, and purges them', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1 });
+      for (const n of [1, 2, 3]) await queue.enqueue(n);
+      for (let i = 0; i < 3; i++) await (await receive(queue)).nack();
+      expect(await queue.requeueDeadLetters()).toBe(3);
+      const again: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        const item = await receive(queue);
+        again.push(item.payload);
+        // Dead again: requeued letters get maxDeliveries new attempts, no more.
+        await item.nack({ reason: 'still broken' });
+      }
+      expect(again).toEqual([1, 2, 3]);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 3 });
+      expect(await queue.purgeDeadLetters()).toBe(3);
+      expect(await queue.deadLetters()).toEqual([]);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    }));
+
+    it('keeps at most maxDeadLetters, dropping the oldest', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1, maxDeadLetters: 2 });
+      for (const n of [1, 2, 3]) await queue.enqueue(n);
+      for (let i = 0; i < 3; i++) await (await receive(queue)).nack();
+      expect((await queue.deadLetters()).map((dead) => dead.payload)).toEqual([2, 3]);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 2 });
+    }));
+
     it('lists dead letters oldest first, at most limit', withQueue(async ({ createQueue }) => {
       const queue = await createQueue({ maxDeliveries: 1 });
       for (const n of [1, 2, 3]) await queue.enqueue(n);
