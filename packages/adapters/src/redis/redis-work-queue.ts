@@ -343,7 +343,8 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     return new Promise<R>((resolve, reject) => {
       const onAbort = (): void => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
-      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      // Settles the outer promise either way; the chain itself cannot reject.
+      void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 
