@@ -6,6 +6,7 @@ import {
   describeNackReason,
   describeValue,
   serializeWorkPayload,
+  serializeWorkPayloads,
   workQueueBackoff,
   type ResolvedWorkQueueOptions,
   throwIfAborted,
@@ -25,6 +26,7 @@ import {
   ackScript,
   countsScript,
   enqueueDelayedScript,
+  enqueueManyScript,
   extendScript,
   handoverScript,
   maintainScript,
@@ -214,6 +216,19 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       await this.#connection.sendCommand(['XADD', stream, '*', ...fields], signal);
     }
     return id;
+  }
+
+  async enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]> {
+    throwIfAborted(signal);
+    this.#throwIfClosed('enqueue');
+    const jsons = serializeWorkPayloads(payloads);
+    const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    if (jsons.length === 0) return [];
+    const ids = jsons.map(() => crypto.randomUUID());
+    const args = [String(Math.ceil(delayMs)), String(Date.now()), ...jsons.flatMap((json, i) => [ids[i] as string, json])];
+    await this.#connection.runScript(enqueueManyScript, this.#keys, args, signal);
+    if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
+    return ids;
   }
 
   receive(signal: AbortSignal): Promise<WorkItem<T>> {

@@ -341,3 +341,22 @@ local n = redis.call('LLEN', KEYS[3])
 redis.call('DEL', KEYS[3])
 return n
 `);
+
+/**
+ * ARGV: delay ms, enqueuedAt, then pairs of (id, payload JSON). Adds every entry, atomically and
+ * in order: to the stream when the delay is 0, else to the delayed set, due `delay` ms from now
+ * on the server's clock. Returns how many were added.
+ */
+export const enqueueManyScript: LuaScript = new LuaScript(`${prelude}
+local delay, at = tonumber(ARGV[1]), ARGV[2]
+local due = 0
+if delay > 0 then due = now_ms() + delay end
+for i = 3, #ARGV, 2 do
+  if delay > 0 then
+    redis.call('ZADD', KEYS[2], due, cjson.encode({ARGV[i], at, '0', ARGV[i + 1]}))
+  else
+    redis.call('XADD', KEYS[1], '*', 'id', ARGV[i], 'payload', ARGV[i + 1], 'enqueuedAt', at, 'priorDeliveries', '0')
+  end
+end
+return (#ARGV - 2) / 2
+`);

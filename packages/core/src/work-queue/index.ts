@@ -12,6 +12,7 @@ export {
   checkWorkQueueOptions,
   describeNackReason,
   serializeWorkPayload,
+  serializeWorkPayloads,
   workQueueBackoff,
   workQueueDefaults,
   type ResolvedWorkQueueOptions,

@@ -11,6 +11,7 @@ import {
   checkWorkQueueOptions,
   describeNackReason,
   serializeWorkPayload,
+  serializeWorkPayloads,
   workQueueBackoff,
   type ResolvedWorkQueueOptions,
 } from './work-queue-options.ts';
@@ -89,6 +90,18 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     this.#throwIfClosed('enqueue');
     const json = serializeWorkPayload(payload);
     const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    return this.#add(json, delayMs);
+  }
+
+  async enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]> {
+    signal?.throwIfAborted();
+    this.#throwIfClosed('enqueue');
+    const jsons = serializeWorkPayloads(payloads);
+    const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    return jsons.map((json) => this.#add(json, delayMs));
+  }
+
+  #add(json: string, delayMs: number): string {
     this.#sequence += 1;
     const id = `${this.#sequence}`;
     const entry: Entry = { id, json, enqueuedAt: this.#time.now(), deliveryCount: 0, state: 'ready', timer: undefined };

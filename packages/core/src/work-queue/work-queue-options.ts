@@ -141,3 +141,12 @@ export function checkDeadLetterIds(ids: unknown): readonly string[] | undefined 
   }
   return ids as string[];
 }
+
+/**
+ * Serializes every payload of `enqueueMany` before any is enqueued.
+ * @throws TypeError when `payloads` is not an array, or naming the first payload without a JSON form.
+ */
+export function serializeWorkPayloads(payloads: unknown): string[] {
+  if (!Array.isArray(payloads)) throw new TypeError(`Expected payloads to be an array, got ${describeValue(payloads)}`);
+  return payloads.map((payload) => serializeWorkPayload(payload));
+}

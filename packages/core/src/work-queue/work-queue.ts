@@ -109,6 +109,16 @@ export interface WorkQueue<T> {
    */
   enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string>;
   /**
+   * Adds several entries in one call (one round trip on a networked store), in order (entries
+   * with the same `delayMs` come due together, in no set order): the bulk form of
+   * {@link enqueue} for producers that have a batch. All or none: every payload is
+   * checked before any is added, and a store adds them atomically.
+   * @returns the entries' ids, in the order of `payloads`.
+   * @throws TypeError when `payloads` is not an array, or one payload cannot be represented as JSON
+   *   (nothing is enqueued then).
+   */
+  enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]>;
+  /**
    * Waits for the next entry and delivers it to the caller, who must ack, nack or extend it before
    * its visibility timeout. Rejects with `signal.reason` when `signal` aborts first; an entry that
    * was being handed over at that moment stays in the queue, uncounted, for the next receive (a

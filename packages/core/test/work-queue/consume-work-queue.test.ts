@@ -183,6 +183,7 @@ describe('consumeWorkQueue', () => {
       name: queue.name,
       visibilityTimeoutMs: queue.visibilityTimeoutMs,
       enqueue: (payload, options, signal) => queue.enqueue(payload, options, signal),
+      enqueueMany: (payloads, options, signal) => queue.enqueueMany(payloads, options, signal),
       receive: (signal) => (failures-- > 0 ? Promise.reject(new Error('connection refused')) : queue.receive(signal)),
       deadLetters: (query, signal) => queue.deadLetters(query, signal),
       requeueDeadLetters: (ids, signal) => queue.requeueDeadLetters(ids, signal),

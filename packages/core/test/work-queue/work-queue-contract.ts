@@ -97,6 +97,45 @@ export function describeWorkQueueContract(name: string, setup: () => Promise<Wor
       expect(seen).toEqual([1, 2, 3, 4, 5]);
     }));
 
+    it('enqueues many entries in one call, in order, each with its own id', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue();
+      const ids = await queue.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(new Set(ids).size).toBe(3);
+      const seen: Array<[string, unknown]> = [];
+      for (let i = 0; i < 3; i++) {
+        const item = await receive(queue);
+        seen.push([item.id, item.payload]);
+        await item.ack();
+      }
+      expect(seen).toEqual([[ids[0], { n: 1 }], [ids[1], { n: 2 }], [ids[2], { n: 3 }]]);
+      expect(await queue.enqueueMany([])).toEqual([]);
+    }));
+
+    it('enqueues none of many entries when one has no JSON form', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue();
+      await expect(queue.enqueueMany([1, undefined, 3])).rejects.toThrow(
+        new TypeError('Expected payload to have a JSON form, got undefined (undefined)'),
+      );
+      await expect(queue.enqueueMany('abc' as unknown as unknown[])).rejects.toThrow(TypeError);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    }));
+
+    it('delivers many entries enqueued with delayMs no sooner than the delay', withQueue(async ({ createQueue, advance }) => {
+      const queue = await createQueue();
+      await queue.enqueueMany(['x', 'y'], { delayMs: 500 });
+      expect(await queue.counts()).toEqual({ waiting: 2, inFlight: 0, dead: 0 });
+      const pending = startReceive(queue);
+      await advance(300);
+      expect(pending.settled()).toBe(false);
+      await advance(500);
+      expect(pending.settled()).toBe(true);
+      const first = await pending.item;
+      await first.ack();
+      const second = await receive(queue);
+      expect([first.payload, second.payload].sort((a, b) => String(a).localeCompare(String(b)))).toEqual(['x', 'y']);
+      await second.ack();
+    }));
+
     it('gives each entry its own id', withQueue(async ({ createQueue }) => {
       const queue = await createQueue();
       const ids = new Set([await queue.enqueue(1), await queue.enqueue(1), await queue.enqueue(1)]);
