@@ -342,6 +342,12 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
             },
             () => this.#returnToBuffer(delivery),
           );
+        } else if (isNoGroup(error)) {
+          // The stream or its group is gone (Redis lost its data): so is every reservation read
+          // from it. Read again, into a re-created group.
+          this.#groupReady = false;
+          this.#buffer.splice(0);
+          continue;
         } else {
           // Redis unreachable: the reservation may still be ours; keep it for the next receive.
           this.#returnToBuffer(delivery);
@@ -539,7 +545,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         failures = 0;
       } catch (error) {
         if (this.#closed) break;
-        if (error instanceof Error && error.message.startsWith('NOGROUP')) this.#groupReady = false;
+        if (isNoGroup(error)) this.#groupReady = false;
         if (!this.#readFailing) {
           this.#readFailing = true;
           this.#logger?.warn(`Work queue "${this.name}" cannot read from Redis; retrying`, {
@@ -655,6 +661,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       this.#wakeSleep = done;
     });
   }
+}
+
+/** Whether `error` is Redis's reply to a command on a stream or group that does not exist (any more). */
+function isNoGroup(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('NOGROUP');
 }
 
 /** The entries of an XREADGROUP reply on one stream, RESP2 (array) or RESP3 (map) shaped. */

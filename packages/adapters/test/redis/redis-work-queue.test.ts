@@ -189,6 +189,24 @@ describeWithRedis('RedisWorkQueue', redisSuiteOptions, () => {
       }
     });
 
+    it('drops read-ahead entries when Redis lost the stream, and delivers what is enqueued afterwards', async () => {
+      const { createQueue, admin, keyPrefix, dispose } = await queueFixture();
+      try {
+        const queue = await createQueue({ visibilityTimeoutMs: 5_000 });
+        await queue.enqueue('a');
+        await queue.enqueue('b');
+        await (await queue.receive(AbortSignal.timeout(3_000))).ack();
+        // 'b' is read ahead; then Redis loses its data (a restart without persistence, a FLUSHALL).
+        await deleteKeys(admin, keyPrefix);
+        await queue.enqueue('after the loss');
+        const item = await queue.receive(AbortSignal.timeout(3_000));
+        expect(item.payload).toBe('after the loss');
+        await item.ack();
+      } finally {
+        await dispose();
+      }
+    });
+
     it('rejects a waiting receive with WorkQueueClosedError when its handle closes', async () => {
       const { createQueue, dispose } = await queueFixture();
       try {
