@@ -88,8 +88,10 @@ interface Delivery {
   readonly priorDeliveries: number;
   /** The entry's delivery counter in the group when it was reserved: identifies this reservation. */
   readonly counter: number;
-  /** Local ms (Date.now) when it was reserved, or last handed over. */
+  /** Local ms (Date.now) when it was reserved. */
   readonly readAt: number;
+  /** Deliveries of this stream entry that reached a receiver before this reservation (0 for a fresh read). */
+  readonly handedBefore: number;
 }
 
 interface Waiter {
@@ -100,11 +102,10 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
-/** A reservation waiting for the next handover script, and its receive. */
+/** A handover waiting for the next handover script, and how to mark its item lost. */
 interface PendingHandover {
   readonly delivery: Delivery;
-  readonly resolve: (deliveries: number) => void;
-  readonly reject: (error: unknown) => void;
+  readonly lose: () => void;
 }
 
 /**
@@ -117,9 +118,9 @@ interface PendingHandover {
  *   connection), with short blocks so that closing is prompt. Before reading it runs one script
  *   that moves due delayed entries into the stream and, every visibilityTimeout/4, claims up to
  *   `prefetch` entries whose reservation expired (a consumer that died or hung): delivery is AT
- *   LEAST ONCE. Handing a buffered entry to a receive is one more script (batched per tick): it
- *   counts the delivery and restarts the visibility timeout. An aborted receive never drops an
- *   entry that was being handed over: it returns to the buffer, its delivery counted once.
+ *   LEAST ONCE. A receive takes an entry from the buffer synchronously (an abort cannot drop it);
+ *   a script batched per tick and pipelined ahead of the acks then records the handover: it
+ *   counts the delivery and restarts the visibility timeout.
  * - `ack` / `nack` / `extend` are one script each, atomic on the server; acks issued in the same
  *   tick go out as one pipeline. They check that the delivery is still this handle's (same
  *   consumer, same delivery counter), else reject with `WorkItemLostError`.
@@ -309,7 +310,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       await this.#connection.sendCommand(['CLIENT', 'UNBLOCK', String(this.#readerClientId)]).catch(() => undefined);
     }
     await this.#loop;
-    // A handover under way may return its entry to the buffer (its receive was aborted).
+    // Recorded before anything is given back, so that what was handed over is not given back uncounted.
     await Promise.allSettled(this.#handovers);
     const unserved = this.#buffer.splice(0);
     if (this.#groupReady && this.#connection.isReady) {
@@ -321,82 +322,56 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   }
 
   async #receive(signal: AbortSignal): Promise<WorkItem<T>> {
-    for (;;) {
-      const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
-      if (signal.aborted) {
-        // Taken from the buffer for a receive that is gone: not handed over, nothing counted.
-        this.#returnToBuffer(delivery);
-        throw signal.reason;
-      }
-      const handing = this.#handOver(delivery);
-      let deliveries: number;
-      try {
-        deliveries = await this.#raceAbort(handing, signal);
-      } catch (error) {
-        if (signal.aborted && error === signal.reason) {
-          // The receive is gone but the handover goes on; its entry returns to the buffer, where
-          // the next handover of this reservation does not count it again.
-          void handing.then(
-            (counted) => {
-              if (counted !== 0) this.#returnToBuffer({ ...delivery, readAt: Date.now() });
-            },
-            () => this.#returnToBuffer(delivery),
-          );
-        } else if (isNoGroup(error)) {
-          // The stream or its group is gone (Redis lost its data): so is every reservation read
-          // from it. Read again, into a re-created group.
-          this.#groupReady = false;
-          this.#buffer.splice(0);
-          continue;
-        } else {
-          // Redis unreachable: the reservation may still be ours; keep it for the next receive.
-          this.#returnToBuffer(delivery);
-        }
-        throw error;
-      }
-      // 0: the reservation expired and another handle claimed the entry meanwhile.
-      if (deliveries !== 0) return this.#toItem({ ...delivery, readAt: Date.now() }, deliveries);
+    const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
+    if (signal.aborted) {
+      // Taken for a receive that is gone: not handed over, nothing counted.
+      this.#returnToBuffer(delivery);
+      throw signal.reason;
     }
+    // Handed over now, synchronously: no await between here and the caller, so no abort can drop it.
+    const { item, lose } = this.#toItem(delivery, delivery.handedBefore + 1);
+    this.#recordHandover(delivery, lose);
+    return item;
   }
 
-  /** Settles as `promise` does, or rejects with `signal.reason` as soon as `signal` aborts. */
-  #raceAbort<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      // Settles the outer promise either way; the chain itself cannot reject.
-      void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
-  }
-
-  /** Counts the delivery of `delivery` on the server; resolves with the entry's deliveries, or 0 when it is no longer ours. */
-  #handOver(delivery: Delivery): Promise<number> {
-    const promise = new Promise<number>((resolve, reject) => {
-      this.#handoverBatch.push({ delivery, resolve, reject });
-      // Receives of one tick share one script call.
-      if (this.#handoverBatch.length === 1) queueMicrotask(() => this.#flushHandovers());
-    });
-    const tracked = promise.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#handovers.add(tracked);
-    void tracked.finally(() => this.#handovers.delete(tracked));
-    return promise;
+  /**
+   * Records on the server that `delivery` reached a receiver (counting the delivery, and starting
+   * a full visibility timeout), without making the receive wait: handovers of one tick go out as
+   * one script, pipelined ahead of the items' acks on the same connection. When the reservation
+   * turned out to be over (it expired during a Redis stall and another handle claimed it), the
+   * item is marked lost, so its ack and extend fail with WorkItemLostError.
+   */
+  #recordHandover(delivery: Delivery, lose: () => void): void {
+    this.#handoverBatch.push({ delivery, lose });
+    // Receives of one tick share one script call.
+    if (this.#handoverBatch.length === 1) queueMicrotask(() => this.#flushHandovers());
   }
 
   #flushHandovers(): void {
     const batch = this.#handoverBatch;
     this.#handoverBatch = [];
     const args = [this.#group, this.#consumer, ...batch.flatMap(({ delivery }) => [delivery.streamId, String(delivery.counter)])];
-    this.#connection.runScript<number[]>(handoverScript, this.#keys, args).then(
+    const recorded = this.#connection.runScript<number[]>(handoverScript, this.#keys, args).then(
       (results) => {
-        batch.forEach((pending, i) => pending.resolve(Number(results[i] ?? 0)));
+        batch.forEach((pending, i) => {
+          if (Number(results[i] ?? 0) === 0) pending.lose();
+        });
       },
       (error: unknown) => {
-        for (const pending of batch) pending.reject(error);
+        if (isNoGroup(error)) {
+          // The stream or its group is gone (Redis lost its data), and every reservation read
+          // from it with it: read again, into a re-created group.
+          this.#groupReady = false;
+          this.#buffer.splice(0);
+          for (const pending of batch) pending.lose();
+          return;
+        }
+        // Redis unreachable: the item's ack will tell; the delivery is not counted.
+        this.#logger?.debug(`Work queue "${this.name}" could not record ${batch.length} handovers`, { queue: this.name, error });
       },
     );
+    this.#handovers.add(recorded);
+    void recorded.finally(() => this.#handovers.delete(recorded));
   }
 
   /** Puts a reservation that no receive took back at the front of the buffer (or gives it to a waiting receive). */
@@ -451,7 +426,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     }, wait);
   }
 
-  #toItem(delivery: Delivery, deliveries: number): WorkItem<T> {
+  #toItem(delivery: Delivery, deliveries: number): { item: WorkItem<T>; lose: () => void } {
     let over = false;
     const deliveryCount = delivery.priorDeliveries + deliveries;
     const lost = (what: string): WorkItemLostError =>
@@ -462,14 +437,22 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     const run = async (what: string, script: typeof ackScript, args: string[], signal: AbortSignal | undefined): Promise<number> => {
       throwIfAborted(signal);
       if (over || this.#closed) throw lost(what);
-      const result = await this.#runDeliveryScript(script, delivery, args, signal);
+      let result: number;
+      try {
+        result = await this.#runDeliveryScript(script, delivery, args, signal);
+      } catch (error) {
+        // The stream or its group is gone (Redis lost its data): so is this delivery.
+        if (!isNoGroup(error)) throw error;
+        over = true;
+        throw Object.assign(lost(what), { cause: error });
+      }
       if (result === 0) {
         over = true;
         throw lost(what);
       }
       return result;
     };
-    return {
+    const item: WorkItem<T> = {
       id: delivery.id,
       payload: JSON.parse(delivery.payload) as T,
       deliveryCount,
@@ -497,6 +480,12 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       extend: async (ms?: number, signal?: AbortSignal): Promise<void> => {
         const extension = ms === undefined ? this.#visibilityMs : positive('ms', ms, 0);
         await run('extend', extendScript, [String(Math.ceil(extension)), String(this.#visibilityMs)], signal);
+      },
+    };
+    return {
+      item,
+      lose: () => {
+        over = true;
       },
     };
   }
@@ -586,7 +575,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
 
   async #maintain(claim: boolean): Promise<void> {
     const now = Date.now();
-    const [claimed, waitMs] = await this.#connection.runScript<[Array<[string, string, string, string, string, number]>, number]>(
+    const [claimed, waitMs] = await this.#connection.runScript<[Array<[string, string, string, string, string, number, number]>, number]>(
       maintainScript,
       this.#keys,
       [
@@ -602,8 +591,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     if (claim) this.#nextClaimAt = now + this.#claimIntervalMs;
     this.#nextMaintainAt = now + (waitMs >= 0 ? Math.min(waitMs, this.#pollMs) : this.#pollMs);
     const readAt = Date.now();
-    for (const [streamId, id, payload, enqueuedAt, prior, counter] of claimed) {
-      this.#buffer.push({ streamId, id, payload, enqueuedAt: Number(enqueuedAt), priorDeliveries: Number(prior), counter: Number(counter), readAt });
+    for (const [streamId, id, payload, enqueuedAt, prior, counter, handed] of claimed) {
+      this.#buffer.push({
+        streamId, id, payload, enqueuedAt: Number(enqueuedAt), priorDeliveries: Number(prior),
+        counter: Number(counter), readAt, handedBefore: Number(handed),
+      });
     }
   }
 
@@ -626,6 +618,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         priorDeliveries: Number(record.get('priorDeliveries') ?? 0),
         counter: 1,
         readAt,
+        handedBefore: 0,
       });
     }
   }

@@ -128,7 +128,7 @@ return 1
  * through (at most `scan limit` entries a call), and an entry extended beyond the visibility
  * timeout has its idle time reset when the scan meets it, so that entries extended for long never
  * hide expired ones behind them.
- * Returns { claimed: [[stream id, id, payload, enqueuedAt, priorDeliveries, delivery counter]], ms until the next delayed entry is due or -1 }.
+ * Returns { claimed: [[stream id, id, payload, enqueuedAt, priorDeliveries, delivery counter, deliveries handed over so far]], ms until the next delayed entry is due or -1 }.
  */
 export const maintainScript: LuaScript = new LuaScript(`${prelude}
 local group, consumer = ARGV[1], ARGV[2]
@@ -174,7 +174,7 @@ if ARGV[3] == '1' then
           else
             redis.call('XCLAIM', KEYS[1], group, consumer, 0, sid, 'RETRYCOUNT', count + 1, 'JUSTID')
             redis.call('HDEL', KEYS[4], sid)
-            table.insert(claimed, {sid, f.id, f.payload, f.enqueuedAt, f.priorDeliveries, count + 1})
+            table.insert(claimed, {sid, f.id, f.payload, f.enqueuedAt, f.priorDeliveries, count + 1, d})
           end
         end
       end
@@ -189,9 +189,9 @@ return {claimed, wait}
 `);
 
 /**
- * ARGV: group, consumer, then pairs of (stream id, delivery counter). Hands reservations to
- * receivers: counts the delivery once per reservation (a reservation handed over again, after a
- * receive that was aborted meanwhile, is not counted twice) and starts a full visibility timeout.
+ * ARGV: group, consumer, then pairs of (stream id, delivery counter). Records that reservations
+ * reached receivers: counts the delivery once per reservation (idempotent: a retried call does
+ * not count it twice) and starts a full visibility timeout.
  * Returns, per pair, the deliveries of the stream entry so far (D), or 0 when the reservation is over.
  */
 export const handoverScript: LuaScript = new LuaScript(`${prelude}
