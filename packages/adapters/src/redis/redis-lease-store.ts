@@ -17,17 +17,23 @@ export interface RedisLeaseStoreOptions {
 }
 
 // KEYS[1] lease hash {owner, token}, KEYS[2] fencing counter; ARGV[1] owner, ARGV[2] ttl ms.
+// A new token is max(counter + 1, the server's TIME in microseconds): see RedisLeaseStore on why.
+// Lua numbers are doubles, exact up to 2^53 (9.0e15 us: the year 2255); '%.0f' writes every digit.
 const tryAcquireScript = new LuaScript(`
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if not owner then
-  local token = redis.call('INCR', KEYS[2])
+  local t = redis.call('TIME')
+  local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+  local token = string.format('%.0f', math.max(last + 1, now_us))
+  redis.call('SET', KEYS[2], token)
   redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', token)
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return {1, token}
 end
 if owner == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, tonumber(redis.call('HGET', KEYS[1], 'token'))}
+  return {1, redis.call('HGET', KEYS[1], 'token')}
 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 1 then ttl = 1 end
@@ -56,10 +62,22 @@ return 0
  *
  * Each operation is one Lua script, so it is atomic on the server: acquire is
  * set-if-absent-or-mine, renew is compare-and-`PEXPIRE`, release is compare-and-delete. Expiry is
- * measured by the server's clock (`PEXPIRE`), never the client's. Fencing tokens come from `INCR`
- * on a counter that never expires, so they grow across expiries and releases (but restart if the
- * counter is lost: a Redis without persistence that restarts, or a `FLUSHALL`; with AOF they
- * survive restarts). A re-acquisition by the current owner keeps its token.
+ * measured by the server's clock (`PEXPIRE`), never the client's. A re-acquisition by the current
+ * owner keeps its token.
+ *
+ * Fencing tokens: each new token is `max(last + 1, T)`, where `last` is the previous token (kept
+ * in a counter key that never expires) and `T` is the server's `TIME` in microseconds at the
+ * acquisition. So:
+ * - while the counter survives, every token is strictly greater than every earlier one, whatever
+ *   the clocks do;
+ * - when the counter is lost (a restart without persistence, `FLUSHALL`, a failover to a replica
+ *   that missed it), the next token is `T`, which is greater than every token issued before the
+ *   loss PROVIDED the server clock that issues it reads later than the clock that issued the last
+ *   token before the loss did, plus the number of tokens that ran ahead of that clock (more than
+ *   one acquisition in the same microsecond). With servers whose wall clocks are synchronised
+ *   (NTP) and do not step back by more than the time between the last acquisition and the loss,
+ *   that holds; a clock set back by hand can break it, and nothing else.
+ * Tokens are integers below 2^53 (microseconds since 1970, until the year 2255).
  *
  * Like any single-Redis lock, it is only as safe as the server: a failover to a replica that had
  * not received the last writes can grant a lease twice. Fencing tokens checked by the protected
@@ -80,13 +98,14 @@ export class RedisLeaseStore implements LeaseStore {
 
   async tryAcquire(name: string, ownerId: string, ttlMs: number, signal?: AbortSignal): Promise<LeaseAcquisition> {
     const args = this.#check(name, ownerId, ttlMs, signal);
-    const [acquired, value] = await this.#connection.runScript<[number, number]>(
+    const [acquired, value] = await this.#connection.runScript<[number, number | string]>(
       tryAcquireScript,
       [this.#leaseKey(name), this.#fenceKey(name)],
       args,
       signal,
     );
-    return acquired === 1 ? { acquired: true, fencingToken: value } : { acquired: false, retryAfterMs: value };
+    // The token comes back as a bulk string: an integer reply from Lua would go through a double.
+    return acquired === 1 ? { acquired: true, fencingToken: Number(value) } : { acquired: false, retryAfterMs: Number(value) };
   }
 
   async renew(name: string, ownerId: string, ttlMs: number, signal?: AbortSignal): Promise<boolean> {

@@ -1,20 +1,23 @@
 import {
-  raceSignal,
   throwIfAborted,
   WorkItemLostError,
   WorkQueueClosedError,
   type DeadLetter,
+  type DeadLetterQuery,
   type Logger,
   type WorkItem,
   type WorkQueue,
   type WorkQueueOptions,
 } from '@hostkit/core';
 import {
+  checkDeadLetterIds,
+  checkDeadLetterQuery,
   checkDelayMs,
   checkWorkQueueOptions,
   describeNackReason,
   describeValue,
   serializeWorkPayload,
+  serializeWorkPayloads,
   workQueueBackoff,
   type ResolvedWorkQueueOptions,
 } from '@hostkit/core/adapter-kit';
@@ -25,10 +28,15 @@ import {
   ackScript,
   countsScript,
   enqueueDelayedScript,
+  enqueueManyScript,
   extendScript,
+  handoverScript,
   maintainScript,
   nackScript,
+  purgeDeadScript,
   releaseScript,
+  requeueDeadScript,
+  sweepScript,
 } from './work-queue-scripts.ts';
 
 /** Options of {@link RedisWorkQueue}: the port's {@link WorkQueueOptions} and where the queue lives. */
@@ -47,9 +55,11 @@ export interface RedisWorkQueueOptions extends WorkQueueOptions {
   readonly group?: string | undefined;
   /**
    * Entries read from Redis at once into a local buffer that `receive` serves from: fewer round
-   * trips, much higher throughput. Buffered entries are pending for this handle (their visibility
-   * timeout runs); an entry that waited more than half of it is extended before it is handed out,
-   * and `close` gives unserved ones back to the queue.
+   * trips, much higher throughput; also the most entries of crashed consumers claimed at once.
+   * Buffered entries are reserved for this handle but not yet delivered: no delivery is counted
+   * until a `receive` hands one over (with a fresh visibility timeout), entries left unserved for
+   * a third of the visibility timeout are given back to the queue for other handles (so they
+   * never expire unseen), and `close` gives back the rest.
    * @default 16
    */
   readonly prefetch?: number | undefined;
@@ -59,21 +69,31 @@ export interface RedisWorkQueueOptions extends WorkQueueOptions {
    * @default 500
    */
   readonly pollIntervalMs?: number | undefined;
+  /**
+   * How long a consumer of the group (a handle, usually in a process that is gone) may go without
+   * reading before a handle removes it from the group, when nothing is pending for it: crashed
+   * processes otherwise stay in the group forever. The same sweep trims the stream below the
+   * oldest entry the group still needs. It runs at most every minute (or half this), on handles
+   * that are reading. @default 3600000
+   */
+  readonly idleConsumerTimeoutMs?: number | undefined;
   /** Receives a `warn` when the background reader fails (Redis unreachable), once per outage. @default undefined */
   readonly logger?: Logger | undefined;
 }
 
-/** One entry read from the stream and not yet handed out or finished. */
+/** One entry reserved for this handle (read from the stream or claimed) and not yet handed out or finished. */
 interface Delivery {
   readonly streamId: string;
   readonly id: string;
   readonly payload: string;
   readonly enqueuedAt: number;
   readonly priorDeliveries: number;
-  /** The entry's delivery counter in the group when it was read: identifies this delivery. */
+  /** The entry's delivery counter in the group when it was reserved: identifies this reservation. */
   readonly counter: number;
-  /** Local ms (Date.now) when it was read. */
+  /** Local ms (Date.now) when it was reserved. */
   readonly readAt: number;
+  /** Deliveries of this stream entry that reached a receiver before this reservation (0 for a fresh read). */
+  readonly handedBefore: number;
 }
 
 interface Waiter {
@@ -81,6 +101,13 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
   /** The receive's signal: once aborted, the waiter takes no delivery (its caller is gone). */
   readonly signal: AbortSignal;
+  readonly onAbort: () => void;
+}
+
+/** A handover waiting for the next handover script, and how to mark its item lost. */
+interface PendingHandover {
+  readonly delivery: Delivery;
+  readonly lose: () => void;
 }
 
 /**
@@ -91,8 +118,11 @@ interface Waiter {
  * - `receive` serves from a local buffer filled by one background reader per handle:
  *   `XREADGROUP ... COUNT prefetch BLOCK` on a dedicated connection (a blocking read holds its
  *   connection), with short blocks so that closing is prompt. Before reading it runs one script
- *   that moves due delayed entries into the stream and, every visibilityTimeout/4, claims entries
- *   whose delivery expired (a consumer that died or hung): delivery is AT LEAST ONCE.
+ *   that moves due delayed entries into the stream and, every visibilityTimeout/4, claims up to
+ *   `prefetch` entries whose reservation expired (a consumer that died or hung): delivery is AT
+ *   LEAST ONCE. A receive takes an entry from the buffer synchronously (an abort cannot drop it);
+ *   a script batched per tick and pipelined ahead of the acks then records the handover: it
+ *   counts the delivery and restarts the visibility timeout.
  * - `ack` / `nack` / `extend` are one script each, atomic on the server; acks issued in the same
  *   tick go out as one pipeline. They check that the delivery is still this handle's (same
  *   consumer, same delivery counter), else reject with `WorkItemLostError`.
@@ -120,6 +150,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   readonly #pollMs: number;
   readonly #claimIntervalMs: number;
   readonly #logger: Logger | undefined;
+  /** Age (ms) after which an unserved buffered entry is given back to the queue. */
+  readonly #bufferAgeMs: number;
+  readonly #idleConsumerMs: number;
+  readonly #sweepIntervalMs: number;
+  #nextSweepAt = 0;
 
   #reader: RedisConnection | undefined;
   #readerClientId: number | undefined;
@@ -133,6 +168,10 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #closed = false;
   #closing: Promise<void> | undefined;
   #wakeSleep: (() => void) | undefined;
+  #handoverBatch: PendingHandover[] = [];
+  /** Handover scripts under way: `close` waits for them before giving the buffer back. */
+  readonly #handovers = new Set<Promise<unknown>>();
+  #agingTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Creates the queue `options.name` over `options.connection`; the stream and its consumer group are created when first needed. */
   constructor(options: RedisWorkQueueOptions) {
@@ -143,7 +182,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#connection = options.connection;
     const prefix = checkKeyPrefix(options.keyPrefix, 'hostkit:queue:');
     const base = `${prefix}{${this.name}}`;
-    this.#keys = [`${base}:stream`, `${base}:delayed`, `${base}:dead`, `${base}:deadlines`];
+    this.#keys = [`${base}:stream`, `${base}:delayed`, `${base}:dead`, `${base}:deadlines`, `${base}:handed`];
     this.#group = options.group === undefined ? 'hostkit' : checkName('group', options.group);
     this.#consumer = `consumer-${crypto.randomUUID()}`;
     this.#options = checkWorkQueueOptions(options);
@@ -153,7 +192,15 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     this.#prefetch = positiveInteger('prefetch', options.prefetch, 16);
     this.#pollMs = positive('pollIntervalMs', options.pollIntervalMs, 500);
     this.#claimIntervalMs = Math.max(25, this.#visibilityMs / 4);
+    this.#bufferAgeMs = Math.max(1, this.#visibilityMs / 3);
+    this.#idleConsumerMs = Math.ceil(positive('idleConsumerTimeoutMs', options.idleConsumerTimeoutMs, 3_600_000));
+    this.#sweepIntervalMs = Math.min(60_000, this.#idleConsumerMs / 2);
     this.#logger = options.logger;
+  }
+
+  /** How long a delivered entry stays invisible, in ms, as configured: consumers extend every third of it. */
+  get visibilityTimeoutMs(): number {
+    return this.#options.visibilityTimeoutMs;
   }
 
   async enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string> {
@@ -175,6 +222,19 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     return id;
   }
 
+  async enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]> {
+    throwIfAborted(signal);
+    this.#throwIfClosed('enqueue');
+    const jsons = serializeWorkPayloads(payloads);
+    const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    if (jsons.length === 0) return [];
+    const ids = jsons.map(() => crypto.randomUUID());
+    const args = [String(Math.ceil(delayMs)), String(Date.now()), ...jsons.flatMap((json, i) => [ids[i] as string, json])];
+    await this.#connection.runScript(enqueueManyScript, this.#keys, args, signal);
+    if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
+    return ids;
+  }
+
   receive(signal: AbortSignal): Promise<WorkItem<T>> {
     try {
       throwIfAborted(signal);
@@ -185,14 +245,32 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     return this.#receive(signal);
   }
 
-  async deadLetters(limit = 100, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
+  async deadLetters(query?: number | DeadLetterQuery, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
     throwIfAborted(signal);
-    positiveInteger('limit', limit, 100);
-    const raw = await this.#connection.sendCommand<string[]>(['LRANGE', this.#keys[2] as string, '0', String(limit - 1)], signal);
+    const { limit, order } = checkDeadLetterQuery(query);
+    if (limit === 0) return [];
+    const key = this.#keys[2] as string;
+    const range = order === 'oldest' ? ['0', String(limit - 1)] : [String(-limit), '-1'];
+    const raw = await this.#connection.sendCommand<string[]>(['LRANGE', key, ...range], signal);
+    if (order === 'newest') raw.reverse();
     return raw.map((text) => {
       const dead = JSON.parse(text) as { id: string; payload: string; deliveryCount: number; enqueuedAt: number; deadAt: number; reason: string };
       return { ...dead, payload: JSON.parse(dead.payload) as T };
     });
+  }
+
+  async requeueDeadLetters(ids?: readonly string[], signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    const wanted = checkDeadLetterIds(ids);
+    this.#throwIfClosed('requeue dead letters');
+    if (wanted !== undefined && wanted.length === 0) return 0;
+    const args = wanted === undefined ? ['all'] : ['ids', ...wanted];
+    return await this.#connection.runScript<number>(requeueDeadScript, this.#keys, args, signal);
+  }
+
+  async purgeDeadLetters(signal?: AbortSignal): Promise<number> {
+    throwIfAborted(signal);
+    return await this.#connection.runScript<number>(purgeDeadScript, this.#keys, [], signal);
   }
 
   async counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }> {
@@ -223,16 +301,23 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   async #close(): Promise<void> {
     this.#closed = true;
     const error = new WorkQueueClosedError(`The work queue "${this.name}" is closed`);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
+      waiter.reject(error);
+    }
     this.#wakeSleep?.();
+    clearTimeout(this.#agingTimer);
+    this.#agingTimer = undefined;
     // Ends a blocking read at once instead of after its block time.
     if (this.#readerClientId !== undefined && this.#connection.isReady) {
       await this.#connection.sendCommand(['CLIENT', 'UNBLOCK', String(this.#readerClientId)]).catch(() => undefined);
     }
     await this.#loop;
+    // Recorded before anything is given back, so that what was handed over is not given back uncounted.
+    await Promise.allSettled(this.#handovers);
     const unserved = this.#buffer.splice(0);
     if (this.#groupReady && this.#connection.isReady) {
-      const args = [this.#group, this.#consumer, ...unserved.flatMap((d) => [d.streamId, String(d.counter)])];
+      const args = [this.#group, this.#consumer, '1', ...unserved.flatMap((d) => [d.streamId, String(d.counter)])];
       // Not given back when Redis is unreachable: the entries are then redelivered after their visibility timeout.
       await this.#connection.runScript(releaseScript, this.#keys, args).catch(() => undefined);
     }
@@ -240,50 +325,137 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   }
 
   async #receive(signal: AbortSignal): Promise<WorkItem<T>> {
-    for (;;) {
-      const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
-      if (Date.now() - delivery.readAt <= this.#visibilityMs / 2) return this.#toItem(delivery);
-      // Waited long in the buffer: make sure it is still ours, and give the handler a full timeout.
-      const kept = await this.#runDeliveryScript(extendScript, delivery, [String(this.#visibilityMs), String(this.#visibilityMs)], signal);
-      if (kept === 1) return this.#toItem({ ...delivery, readAt: Date.now() });
+    const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
+    if (signal.aborted) {
+      // Taken for a receive that is gone: not handed over, nothing counted.
+      this.#returnToBuffer(delivery);
+      throw signal.reason;
     }
+    // Handed over now, synchronously: no await between here and the caller, so no abort can drop it.
+    const { item, lose } = this.#toItem(delivery, delivery.handedBefore + 1);
+    this.#recordHandover(delivery, lose);
+    return item;
+  }
+
+  /**
+   * Records on the server that `delivery` reached a receiver (counting the delivery, and starting
+   * a full visibility timeout), without making the receive wait: handovers of one tick go out as
+   * one script, pipelined ahead of the items' acks on the same connection. When the reservation
+   * turned out to be over (it expired during a Redis stall and another handle claimed it), the
+   * item is marked lost, so its ack and extend fail with WorkItemLostError.
+   */
+  #recordHandover(delivery: Delivery, lose: () => void): void {
+    this.#handoverBatch.push({ delivery, lose });
+    // Receives of one tick share one script call.
+    if (this.#handoverBatch.length === 1) queueMicrotask(() => this.#flushHandovers());
+  }
+
+  #flushHandovers(): void {
+    const batch = this.#handoverBatch;
+    this.#handoverBatch = [];
+    const args = [this.#group, this.#consumer, ...batch.flatMap(({ delivery }) => [delivery.streamId, String(delivery.counter)])];
+    const recorded = this.#connection.runScript<number[]>(handoverScript, this.#keys, args).then(
+      (results) => {
+        batch.forEach((pending, i) => {
+          if (Number(results[i] ?? 0) === 0) pending.lose();
+        });
+      },
+      (error: unknown) => {
+        if (isNoGroup(error)) {
+          // The stream or its group is gone (Redis lost its data), and every reservation read
+          // from it with it: read again, into a re-created group.
+          this.#groupReady = false;
+          this.#buffer.splice(0);
+          for (const pending of batch) pending.lose();
+          return;
+        }
+        // Redis unreachable: the item's ack will tell; the delivery is not counted.
+        this.#logger?.debug(`Work queue "${this.name}" could not record ${batch.length} handovers`, { queue: this.name, error });
+      },
+    );
+    this.#handovers.add(recorded);
+    void recorded.finally(() => this.#handovers.delete(recorded));
+  }
+
+  /** Puts a reservation that no receive took back at the front of the buffer (or gives it to a waiting receive). */
+  #returnToBuffer(delivery: Delivery): void {
+    this.#buffer.unshift(delivery);
+    this.#dispatch();
   }
 
   #wait(signal: AbortSignal): Promise<Delivery> {
-    let waiter!: Waiter;
-    const promise = new Promise<Delivery>((resolve, reject) => {
-      waiter = { resolve, reject, signal };
+    return new Promise<Delivery>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          // Still waiting: no delivery was given to it, and none will be.
+          const index = this.#waiters.indexOf(waiter);
+          if (index >= 0) this.#waiters.splice(index, 1);
+          reject(signal.reason);
+        },
+      };
+      signal.addEventListener('abort', waiter.onAbort, { once: true });
+      this.#waiters.push(waiter);
+      this.#ensureLoop();
     });
-    this.#waiters.push(waiter);
-    this.#ensureLoop();
-    const waiting = raceSignal(promise, signal);
-    // An abort leaves the waiter behind: take it out so that no delivery goes to it.
-    waiting.catch(() => {
-      const index = this.#waiters.indexOf(waiter);
-      if (index >= 0) this.#waiters.splice(index, 1);
-    });
-    return waiting;
   }
 
-  #toItem(delivery: Delivery): WorkItem<T> {
+  /**
+   * Gives back to the queue the buffered entries no receive took within a third of the
+   * visibility timeout (every handler of this handle is busy): another handle can take them, and
+   * they never expire unseen, which would cost a claim.
+   */
+  #scheduleAging(): void {
+    if (this.#agingTimer !== undefined || this.#closed || this.#buffer.length === 0) return;
+    const oldest = Math.min(...this.#buffer.map((d) => d.readAt));
+    const wait = Math.max(1, oldest + this.#bufferAgeMs - Date.now());
+    this.#agingTimer = setTimeout(() => {
+      this.#agingTimer = undefined;
+      if (this.#closed) return;
+      const cutoff = Date.now() - this.#bufferAgeMs;
+      const stale = this.#buffer.filter((d) => d.readAt <= cutoff);
+      if (stale.length > 0) {
+        const kept = this.#buffer.filter((d) => d.readAt > cutoff);
+        this.#buffer.splice(0, this.#buffer.length, ...kept);
+        const args = [this.#group, this.#consumer, '0', ...stale.flatMap((d) => [d.streamId, String(d.counter)])];
+        // When Redis is unreachable they expire instead, and are claimed without counting a delivery.
+        void this.#connection.runScript(releaseScript, this.#keys, args).catch((error: unknown) => {
+          this.#logger?.debug(`Work queue "${this.name}" could not give back ${stale.length} unserved entries`, { queue: this.name, error });
+        });
+      }
+      this.#scheduleAging();
+    }, wait);
+  }
+
+  #toItem(delivery: Delivery, deliveries: number): { item: WorkItem<T>; lose: () => void } {
     let over = false;
-    const deliveryCount = delivery.priorDeliveries + delivery.counter;
+    const deliveryCount = delivery.priorDeliveries + deliveries;
     const lost = (what: string): WorkItemLostError =>
       new WorkItemLostError(
         `Cannot ${what} entry ${delivery.id} of work queue "${this.name}": its delivery ${deliveryCount} is over ` +
-          `(acked or nacked already, redelivered after its visibility timeout, or the handle was closed)`,
+          `(acked, nacked or released already, redelivered after its visibility timeout, or the handle was closed)`,
       );
     const run = async (what: string, script: typeof ackScript, args: string[], signal: AbortSignal | undefined): Promise<number> => {
       throwIfAborted(signal);
       if (over || this.#closed) throw lost(what);
-      const result = await this.#runDeliveryScript(script, delivery, args, signal);
+      let result: number;
+      try {
+        result = await this.#runDeliveryScript(script, delivery, args, signal);
+      } catch (error) {
+        // The stream or its group is gone (Redis lost its data): so is this delivery.
+        if (!isNoGroup(error)) throw error;
+        over = true;
+        throw Object.assign(lost(what), { cause: error });
+      }
       if (result === 0) {
         over = true;
         throw lost(what);
       }
       return result;
     };
-    return {
+    const item: WorkItem<T> = {
       id: delivery.id,
       payload: JSON.parse(delivery.payload) as T,
       deliveryCount,
@@ -296,13 +468,27 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         const delayMs =
           options?.delayMs === undefined ? workQueueBackoff(this.#options, deliveryCount) : checkDelayMs('delayMs', options.delayMs);
         const reason = describeNackReason(options?.reason);
-        await run('nack', nackScript, [String(Math.ceil(delayMs)), String(this.#maxDeliveries), reason], signal);
+        await run('nack', nackScript, [String(Math.ceil(delayMs)), String(this.#maxDeliveries), reason, String(this.#options.maxDeadLetters)], signal);
         over = true;
         if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
+      },
+      release: async (signal?: AbortSignal): Promise<void> => {
+        throwIfAborted(signal);
+        if (over || this.#closed) throw lost('release');
+        const args = [this.#group, this.#consumer, '0', delivery.streamId, String(delivery.counter)];
+        const released = await this.#connection.runScript<number>(releaseScript, this.#keys, args, signal);
+        over = true;
+        if (released === 0) throw lost('release');
       },
       extend: async (ms?: number, signal?: AbortSignal): Promise<void> => {
         const extension = ms === undefined ? this.#visibilityMs : positive('ms', ms, 0);
         await run('extend', extendScript, [String(Math.ceil(extension)), String(this.#visibilityMs)], signal);
+      },
+    };
+    return {
+      item,
+      lose: () => {
+        over = true;
       },
     };
   }
@@ -351,7 +537,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         failures = 0;
       } catch (error) {
         if (this.#closed) break;
-        if (error instanceof Error && error.message.startsWith('NOGROUP')) this.#groupReady = false;
+        if (isNoGroup(error)) this.#groupReady = false;
         if (!this.#readFailing) {
           this.#readFailing = true;
           this.#logger?.warn(`Work queue "${this.name}" cannot read from Redis; retrying`, {
@@ -373,8 +559,10 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       // Aborted, but its clean-up has not run yet: a delivery given to it would sit pending until
       // its visibility timeout.
       if (waiter.signal.aborted) continue;
+      waiter.signal.removeEventListener('abort', waiter.onAbort);
       waiter.resolve(this.#buffer.shift() as Delivery);
     }
+    this.#scheduleAging();
   }
 
   async #ensureGroup(): Promise<void> {
@@ -390,16 +578,27 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
 
   async #maintain(claim: boolean): Promise<void> {
     const now = Date.now();
-    const [claimed, waitMs] = await this.#connection.runScript<[Array<[string, string, string, string, string, number]>, number]>(
+    const [claimed, waitMs] = await this.#connection.runScript<[Array<[string, string, string, string, string, number, number]>, number]>(
       maintainScript,
       this.#keys,
-      [this.#group, this.#consumer, claim ? '1' : '0', String(this.#visibilityMs), String(this.#maxDeliveries), '100'],
+      [
+        this.#group, this.#consumer, claim ? '1' : '0', String(this.#visibilityMs), String(this.#maxDeliveries),
+        // Claimed entries wait in the buffer like read ones: no more than it holds.
+        String(Math.max(1, this.#prefetch - this.#buffer.length)), '1000', String(this.#options.maxDeadLetters),
+      ],
     );
+    if (claim && now >= this.#nextSweepAt) {
+      this.#nextSweepAt = now + this.#sweepIntervalMs;
+      await this.#connection.runScript(sweepScript, this.#keys, [this.#group, this.#consumer, String(this.#idleConsumerMs)]);
+    }
     if (claim) this.#nextClaimAt = now + this.#claimIntervalMs;
     this.#nextMaintainAt = now + (waitMs >= 0 ? Math.min(waitMs, this.#pollMs) : this.#pollMs);
     const readAt = Date.now();
-    for (const [streamId, id, payload, enqueuedAt, prior, counter] of claimed) {
-      this.#buffer.push({ streamId, id, payload, enqueuedAt: Number(enqueuedAt), priorDeliveries: Number(prior), counter: Number(counter), readAt });
+    for (const [streamId, id, payload, enqueuedAt, prior, counter, handed] of claimed) {
+      this.#buffer.push({
+        streamId, id, payload, enqueuedAt: Number(enqueuedAt), priorDeliveries: Number(prior),
+        counter: Number(counter), readAt, handedBefore: Number(handed),
+      });
     }
   }
 
@@ -422,6 +621,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         priorDeliveries: Number(record.get('priorDeliveries') ?? 0),
         counter: 1,
         readAt,
+        handedBefore: 0,
       });
     }
   }
@@ -457,6 +657,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       this.#wakeSleep = done;
     });
   }
+}
+
+/** Whether `error` is Redis's reply to a command on a stream or group that does not exist (any more). */
+function isNoGroup(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('NOGROUP');
 }
 
 /** The entries of an XREADGROUP reply on one stream, RESP2 (array) or RESP3 (map) shaped. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkItemLostError, WorkQueueClosedError, type WorkQueue, type WorkQueueOptions } from '@hostkit/core';
+import { WorkItemLostError, WorkQueueClosedError, type WorkItem, type WorkQueue, type WorkQueueOptions } from '@hostkit/core';
 import { describeWorkQueueContract } from '../../../core/test/work-queue/work-queue-contract.ts';
 import { RedisWorkQueue, type RedisConnection } from '../../src/redis/index.ts';
 import {
@@ -15,8 +15,9 @@ import {
 
 /** One test's queue name and prefix; each handle gets its own connection, as another process would. */
 async function queueFixture(): Promise<{
-  createQueue: (options?: WorkQueueOptions) => Promise<WorkQueue<unknown>>;
+  createQueue: (options?: WorkQueueOptions & { readonly prefetch?: number; readonly idleConsumerTimeoutMs?: number }) => Promise<WorkQueue<unknown>>;
   admin: RedisConnection;
+  keyPrefix: string;
   dispose: () => Promise<void>;
 }> {
   const admin = await connectTestRedis('hostkit-test-admin');
@@ -24,6 +25,7 @@ async function queueFixture(): Promise<{
   const handles: Array<{ queue: WorkQueue<unknown>; connection: RedisConnection }> = [];
   return {
     admin,
+    keyPrefix,
     createQueue: async (options) => {
       const connection = await connectTestRedis();
       const queue = new RedisWorkQueue<unknown>({ ...options, connection, name: 'jobs', keyPrefix, pollIntervalMs: 100 });
@@ -69,6 +71,142 @@ describeWithRedis('RedisWorkQueue', redisSuiteOptions, () => {
         await expect(taken.ack()).rejects.toThrow(WorkItemLostError);
         await a.ack();
         expect(await second.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('hands read-ahead entries waiting behind a long job to another handle without counting a delivery', async () => {
+      const { createQueue, dispose } = await queueFixture();
+      try {
+        const options = { visibilityTimeoutMs: 300, maxDeliveries: 1 };
+        const busy = await createQueue(options);
+        const idle = await createQueue(options);
+        for (const n of [1, 2, 3]) await busy.enqueue(n);
+        // 2 and 3 are read ahead into busy's buffer with 1; its handler holds 1 for 4 visibility timeouts.
+        const long = await busy.receive(AbortSignal.timeout(3_000));
+        expect(long.payload).toBe(1);
+        const got: Array<[unknown, number]> = [];
+        for (let i = 0; i < 2; i++) {
+          const extending = setInterval(() => void long.extend().catch(() => undefined), 100);
+          try {
+            const item = await idle.receive(AbortSignal.timeout(3_000));
+            got.push([item.payload, item.deliveryCount]);
+            await item.ack();
+          } finally {
+            clearInterval(extending);
+          }
+        }
+        await long.ack();
+        expect(got.sort(([x], [y]) => Number(x) - Number(y))).toEqual([[2, 1], [3, 1]]);
+        expect(await idle.deadLetters()).toEqual([]);
+        expect(await idle.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('delivers the read-ahead entries of a crashed consumer without counting a delivery, claiming at most prefetch at once', async () => {
+      const { createQueue, admin, keyPrefix, dispose } = await queueFixture();
+      try {
+        const options = { visibilityTimeoutMs: 300, maxDeliveries: 1 };
+        const producer = await createQueue(options);
+        for (const n of [1, 2, 3, 4, 5]) await producer.enqueue(n);
+        // What a consumer killed right after a read ahead leaves: 5 entries pending for it, never handed to a handler.
+        const stream = `${keyPrefix}{jobs}:stream`;
+        await admin.sendCommand(['XGROUP', 'CREATE', stream, 'hostkit', '0', 'MKSTREAM']);
+        await admin.sendCommand(['XREADGROUP', 'GROUP', 'hostkit', 'crashed', 'COUNT', '5', 'STREAMS', stream, '>']);
+        const survivor = await createQueue({ ...options, prefetch: 2 });
+        const first = await survivor.receive(AbortSignal.timeout(3_000));
+        const [, , , perConsumer] = await admin.sendCommand<[number, string, string, Array<[string, string]>]>(['XPENDING', stream, 'hostkit']);
+        const claimed = perConsumer.filter(([consumer]) => consumer !== 'crashed').reduce((sum, [, count]) => sum + Number(count), 0);
+        expect(claimed).toBeLessThanOrEqual(2);
+        const got: Array<[unknown, number]> = [[first.payload, first.deliveryCount]];
+        await first.ack();
+        for (let i = 0; i < 4; i++) {
+          const item = await survivor.receive(AbortSignal.timeout(3_000));
+          got.push([item.payload, item.deliveryCount]);
+          await item.ack();
+        }
+        expect(got.sort(([x], [y]) => Number(x) - Number(y))).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+        expect(await survivor.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('finds an expired delivery behind more than a page of long-extended ones', async () => {
+      const { createQueue, dispose } = await queueFixture();
+      try {
+        const options = { visibilityTimeoutMs: 1_000, prefetch: 200 };
+        const holder = await createQueue(options);
+        await Promise.all(Array.from({ length: 150 }, (_, n) => holder.enqueue(n)));
+        const held: WorkItem<unknown>[] = [];
+        for (let n = 0; n < 150; n++) {
+          const item = await holder.receive(AbortSignal.timeout(3_000));
+          await item.extend(60_000);
+          held.push(item);
+        }
+        await holder.enqueue('forgotten');
+        const forgotten = await holder.receive(AbortSignal.timeout(3_000));
+        expect(forgotten.payload).toBe('forgotten');
+        // Its consumer hangs: the delivery expires behind 150 entries that are extended for a minute.
+        const rescuer = await createQueue(options);
+        const again = await rescuer.receive(AbortSignal.timeout(4_000));
+        expect([again.payload, again.deliveryCount]).toEqual(['forgotten', 2]);
+        await again.ack();
+        for (const item of held) await item.ack();
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('removes consumers that crashed with nothing pending, and trims entries nobody needs from the stream', async () => {
+      const { createQueue, admin, keyPrefix, dispose } = await queueFixture();
+      try {
+        const stream = `${keyPrefix}{jobs}:stream`;
+        await admin.sendCommand(['XGROUP', 'CREATE', stream, 'hostkit', '0', 'MKSTREAM']);
+        // A consumer whose process died, leaving only its name in the group.
+        await admin.sendCommand(['XGROUP', 'CREATECONSUMER', stream, 'hostkit', 'crashed']);
+        // An entry read and acked without being deleted (by an older version, or by hand): it would stay forever.
+        const staleId = await admin.sendCommand<string>(['XADD', stream, '*', 'id', 'x', 'payload', '1', 'enqueuedAt', '0', 'priorDeliveries', '0']);
+        await admin.sendCommand(['XREADGROUP', 'GROUP', 'hostkit', 'crashed', 'STREAMS', stream, '>']);
+        await admin.sendCommand(['XACK', stream, 'hostkit', staleId]);
+        await sleep(300);
+        const queue = await createQueue({ idleConsumerTimeoutMs: 200 });
+        await queue.enqueue('live');
+        const item = await queue.receive(AbortSignal.timeout(3_000));
+        const consumers = async (): Promise<string[]> =>
+          (await admin.sendCommand<Array<Array<string | number>>>(['XINFO', 'CONSUMERS', stream, 'hostkit'])).map((fields) => String(fields[1]));
+        await until(async () => !(await consumers()).includes('crashed'), 3_000, 'the crashed consumer to be removed');
+        // The live handle's own consumer stays, and so does the entry it is handling.
+        expect(await consumers()).toHaveLength(1);
+        const left = await admin.sendCommand<Array<[string, string[]]>>(['XRANGE', stream, '-', '+']);
+        expect(left.map(([, fields]) => fields[1])).not.toContain('x');
+        await item.ack();
+      } finally {
+        await dispose();
+      }
+    });
+
+    it('fails the read-ahead entries Redis lost with the stream as lost, and delivers what is enqueued afterwards', async () => {
+      const { createQueue, admin, keyPrefix, dispose } = await queueFixture();
+      try {
+        const queue = await createQueue({ visibilityTimeoutMs: 5_000 });
+        await queue.enqueue('a');
+        await queue.enqueue('b');
+        await (await queue.receive(AbortSignal.timeout(3_000))).ack();
+        // 'b' is read ahead; then Redis loses its data (a restart without persistence, a FLUSHALL).
+        await deleteKeys(admin, keyPrefix);
+        await queue.enqueue('after the loss');
+        // 'b' may still be handed out from the buffer; it is lost with the stream, and says so.
+        const received = [await queue.receive(AbortSignal.timeout(3_000))];
+        if (received[0]?.payload === 'b') received.push(await queue.receive(AbortSignal.timeout(3_000)));
+        const acks = await Promise.allSettled(received.map((item) => item.ack()));
+        expect(received.map((item) => item.payload).at(-1)).toBe('after the loss');
+        expect(acks.at(-1)?.status).toBe('fulfilled');
+        // A phantom 'b', if any, failed as lost.
+        expect(acks.slice(0, -1).every((ack) => ack.status === 'rejected' && ack.reason instanceof WorkItemLostError)).toBe(true);
       } finally {
         await dispose();
       }

@@ -17,10 +17,13 @@ export {
 } from '../caching/cache-arguments.ts';
 export { checkLeaseArguments, checkLeaseKey, checkPositiveMs } from '../coordination/lease-arguments.ts';
 export {
+  checkDeadLetterIds,
+  checkDeadLetterQuery,
   checkDelayMs,
   checkWorkQueueOptions,
   describeNackReason,
   serializeWorkPayload,
+  serializeWorkPayloads,
   workQueueBackoff,
   workQueueDefaults,
   type ResolvedWorkQueueOptions,

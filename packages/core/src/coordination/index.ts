@@ -15,3 +15,4 @@ export {
 export { MemoryLeaseStore, type MemoryLeaseStoreOptions } from './memory-lease-store.ts';
 export { LeaseLostError } from './lease-lost-error.ts';
 export { LeaseReleasedError } from './lease-released-error.ts';
+export { leaseClockDriftFactor, leaseDriftFloorMs, leaseDriftMarginMs } from './lease-drift-margin.ts';

@@ -7,8 +7,14 @@
  * default). It is lost, and {@link signal} aborts with a `LeaseLostError`, when:
  * - a renewal finds another owner (the lease expired on the store, e.g. this process paused);
  * - the store cannot be reached for long enough that the lease may have expired there: the holder
- *   counts the time-to-live from the moment it SENT its last successful renewal, so it gives up no
- *   later than the store would let another owner in.
+ *   gives up at `sentAt + ttlMs - margin`, where `sentAt` is when it SENT its last successful
+ *   renewal (or the acquisition) and margin = `ttlMs * 1% + 2 ms` (`leaseDriftMarginMs`). The
+ *   store starts the time-to-live after `sentAt` by its own clock, so {@link signal} aborts before
+ *   the store lets another owner in PROVIDED this process's monotonic clock runs no more than 1 %
+ *   slower than the store's and its timer fires no more than 2 ms late (plus whatever of the 1 %
+ *   the clocks leave unused). An event loop blocked longer than that, a paused process or VM, or
+ *   work that ignores {@link signal} can still run past that moment: the fencing token is the
+ *   defence there.
  *
  * Pass {@link signal} to every piece of work done under the lease, and {@link fencingToken} to
  * every resource that can check it: a process paused past its lease (a long GC pause, a frozen

@@ -4,6 +4,7 @@ import type { Lease } from './lease.ts';
 import type { LeaseStore } from './lease-store.ts';
 import { LeaseLostError } from './lease-lost-error.ts';
 import { LeaseReleasedError } from './lease-released-error.ts';
+import { leaseDriftMarginMs } from './lease-drift-margin.ts';
 
 /** What {@link StoreLease} needs from the lock that acquired it. */
 export interface StoreLeaseInit {
@@ -26,9 +27,11 @@ export interface StoreLeaseInit {
  * Two timers, both disposed as soon as the lease ends (lost or released):
  * - the renewal timer, one-shot and re-armed `renewIntervalMs` after each attempt ends, so a slow
  *   store never gets overlapping renewals;
- * - the deadline timer, at `ttlMs` after the last successful renewal was SENT: the store measured
- *   its expiry from some moment after that, so this side gives up no later than the store lets
- *   another owner in, even when a renewal call hangs.
+ * - the deadline timer, at `ttlMs - margin` after the last successful renewal was SENT, where
+ *   margin = {@link leaseDriftMarginMs} (1 % of `ttlMs` + 2 ms, as Redlock): the store measured its
+ *   expiry from some moment after the send, and the margin covers this clock running up to 1 %
+ *   slower than the store's plus 2 ms of timer lateness, so this side signals the loss before the
+ *   store lets another owner in, even when a renewal call hangs.
  */
 export class StoreLease implements Lease {
   readonly name: string;
@@ -36,6 +39,8 @@ export class StoreLease implements Lease {
   readonly fencingToken: number;
   readonly #store: LeaseStore;
   readonly #ttlMs: number;
+  /** How long after a renewal was sent the holder gives the lease up: ttl minus the drift margin. */
+  readonly #validityMs: number;
   readonly #renewIntervalMs: number;
   readonly #time: TimeProvider;
   readonly #logger: Logger;
@@ -57,7 +62,8 @@ export class StoreLease implements Lease {
     this.#renewIntervalMs = init.renewIntervalMs;
     this.#time = init.timeProvider;
     this.#logger = init.logger;
-    this.#deadline = init.acquiredSentAt + init.ttlMs;
+    this.#validityMs = Math.max(0, init.ttlMs - leaseDriftMarginMs(init.ttlMs));
+    this.#deadline = init.acquiredSentAt + this.#validityMs;
     this.#deadlineTimer = this.#time.createTimer(this.#onDeadline, Math.max(0, this.#deadline - this.#time.timestamp()));
     this.#renewTimer = this.#time.createTimer(this.#onRenewDue, this.#renewIntervalMs);
   }
@@ -112,8 +118,8 @@ export class StoreLease implements Lease {
       return false;
     }
     // An answer that overtook a later one must not move the deadline back.
-    if (sentAt + this.#ttlMs > this.#deadline) {
-      this.#deadline = sentAt + this.#ttlMs;
+    if (sentAt + this.#validityMs > this.#deadline) {
+      this.#deadline = sentAt + this.#validityMs;
       this.#deadlineTimer.change(Math.max(0, this.#deadline - this.#time.timestamp()));
     }
     this.#lastError = undefined;

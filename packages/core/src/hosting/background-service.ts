@@ -5,6 +5,7 @@ import { checkLeaseKey, checkPositiveMs } from '../coordination/lease-arguments.
 import type { Lease } from '../coordination/lease.ts';
 import { describeValue } from '../internal/describe-value.ts';
 import { LeaseLostError } from '../coordination/lease-lost-error.ts';
+import { LeaseReleasedError } from '../coordination/lease-released-error.ts';
 import { raceSignal } from '../cancellation/race-signal.ts';
 import { isCancellation } from '../cancellation/is-cancellation.ts';
 import { HostLogEvents } from './host-log-events.ts';
@@ -52,12 +53,18 @@ export interface BackgroundServiceOptions {
  * - The service campaigns with `lock.acquire(name, ...)` on its stopping signal, then calls
  *   `execute` with a signal that aborts when the host stops OR the lease is lost. Read the fencing
  *   token from {@link BackgroundService.clusterLease} and pass it to resources that can check it.
+ * - While it waits for the lease, {@link BackgroundService.status} is `campaigning`: health and
+ *   status pages tell a follower from the leader.
  * - Losing the lease is not a fault: it is logged at warn, and the service campaigns again.
+ * - `execute` releasing the lease itself (`clusterLease.release()`, e.g. because a resource refused
+ *   its fencing token) steps down: the service waits `retryIntervalMs`, then campaigns again.
  * - `execute` returning while the lease is held completes the service and releases the lease.
  * - On stop, the lease is released once `execute` has settled, so another replica takes over
  *   within its retry interval instead of after the lease's time-to-live. A replica that dies
  *   without releasing is replaced once its lease expires: within `leaseTtlMs`.
  * - The restart policy applies to real faults of `execute` (the lease is released before the backoff).
+ *   Its `resetAfter` counts only the time `execute` ran as leader since the last acquisition: a
+ *   replica that campaigned for an hour and faulted at once has not run well for an hour.
  */
 export interface ClusterSingletonOptions {
   /** The lock on the store the replicas share. */
@@ -73,13 +80,14 @@ export interface ClusterSingletonOptions {
 /**
  * Where a {@link BackgroundService} is in its life:
  * - `idle`: not started;
- * - `running`: `execute` is running;
+ * - `campaigning`: a cluster singleton waiting for its lease (a follower); `execute` is not running;
+ * - `running`: `execute` is running (for a cluster singleton: as the leader);
  * - `restarting`: `execute` faulted and the restart policy is waiting to call it again;
  * - `completed`: `execute` resolved, or stop cancelled it (it rejected with its own cancellation,
  *   or stop came during a restart's backoff);
  * - `faulted`: `execute` rejected with anything else and no restart is left; see {@link BackgroundService.fault}.
  */
-export type BackgroundServiceStatus = 'idle' | 'running' | 'restarting' | 'completed' | 'faulted';
+export type BackgroundServiceStatus = 'idle' | 'campaigning' | 'running' | 'restarting' | 'completed' | 'faulted';
 
 /**
  * What a host gives each background service it runs. Internal: the key is not exported from the
@@ -153,6 +161,8 @@ export abstract class BackgroundService implements HostedService, Disposable {
   #status: BackgroundServiceStatus = 'idle';
   #fault: unknown = undefined;
   #restarts = 0;
+  /** When `execute` last started running (for a cluster singleton: as leader); undefined while campaigning. */
+  #runningSince: number | undefined = undefined;
 
   /**
    * Creates the service; the options add a restart policy or make it a cluster singleton.
@@ -273,12 +283,16 @@ export abstract class BackgroundService implements HostedService, Disposable {
     const policy = this.#restartPolicy;
     let attempt = 0;
     for (;;) {
-      this.#setStatus('running');
-      const startedAt = time.timestamp();
+      const singleton = this.#clusterSingleton;
+      this.#runningSince = undefined;
       try {
-        const singleton = this.#clusterSingleton;
-        if (singleton === undefined) await this.execute(stopping);
-        else await this.#executeAsLeader(singleton, stopping, logger);
+        if (singleton === undefined) {
+          this.#setStatus('running');
+          this.#runningSince = time.timestamp();
+          await this.execute(stopping);
+        } else {
+          await this.#executeAsLeader(singleton, stopping, logger, time);
+        }
         this.#setStatus('completed');
         return;
       } catch (error) {
@@ -287,7 +301,8 @@ export abstract class BackgroundService implements HostedService, Disposable {
           return;
         }
         this.#fault = error;
-        if (policy !== undefined && policy.resetAfter !== undefined && time.elapsedSince(startedAt) >= policy.resetAfter) {
+        const ranFor = this.#runningSince === undefined ? 0 : time.elapsedSince(this.#runningSince);
+        if (policy !== undefined && policy.resetAfter !== undefined && ranFor >= policy.resetAfter) {
           attempt = 0;
         }
         // No restart once stopping: the fault happened on the way out.
@@ -328,15 +343,20 @@ export abstract class BackgroundService implements HostedService, Disposable {
    * to the lease; release the lease once `execute` has settled. When the lease was lost meanwhile
    * (and the service is not stopping), `execute`'s outcome is the loss, not a fault: campaign again.
    */
-  async #executeAsLeader(singleton: ClusterSingletonOptions, stopping: AbortSignal, logger: Logger): Promise<void> {
+  async #executeAsLeader(singleton: ClusterSingletonOptions, stopping: AbortSignal, logger: Logger, time: TimeProvider): Promise<void> {
     const ttlMs = singleton.leaseTtlMs ?? defaultLeaseTtlMs;
+    const retryIntervalMs = singleton.retryIntervalMs ?? ttlMs / 3;
     for (;;) {
+      this.#runningSince = undefined;
+      this.#setStatus('campaigning');
       const lease = await singleton.lock.acquire(
         singleton.name,
         { ttlMs, retryIntervalMs: singleton.retryIntervalMs },
         stopping,
       );
       this.#clusterLease = lease;
+      this.#runningSince = time.timestamp();
+      this.#setStatus('running');
       logger.info(`Background service ${this.#displayName()} is the leader of "${singleton.name}" (fencing token ${lease.fencingToken})`, {
         event: HostLogEvents.ClusterLeaderElected,
         service: this.#displayName(),
@@ -346,6 +366,7 @@ export abstract class BackgroundService implements HostedService, Disposable {
       const link = CancellationSource.linked([stopping, lease.signal]);
       let outcome: unknown = undefined;
       let failed = false;
+      let releasedByExecute = false;
       try {
         await this.execute(link.signal);
       } catch (error) {
@@ -354,8 +375,19 @@ export abstract class BackgroundService implements HostedService, Disposable {
       } finally {
         link.dispose();
         this.#clusterLease = undefined;
+        releasedByExecute = lease.signal.reason instanceof LeaseReleasedError;
         // After execute has settled, so the next leader never overlaps with this one's work.
         await lease.release();
+      }
+      if (releasedByExecute && !stopping.aborted && (!failed || isCancellation(outcome, lease.signal))) {
+        logger.info(`Background service ${this.#displayName()} stepped down from "${singleton.name}"; campaigning again in ${retryIntervalMs} ms`, {
+          service: this.#displayName(),
+          lease: singleton.name,
+          fencingToken: lease.fencingToken,
+        });
+        this.#setStatus('campaigning');
+        await time.delay(retryIntervalMs, stopping);
+        continue;
       }
       const lost = lease.signal.reason instanceof LeaseLostError && !stopping.aborted;
       if (lost) {

@@ -448,7 +448,7 @@ export class Host implements AsyncDisposable {
           onStatusChange: (background) => {
             if (background.status === 'restarting') {
               health.reportDegraded(name, `Restarting after a fault (restart ${background.restarts + 1})`, background.fault);
-            } else if (background.status === 'running') {
+            } else if (background.status === 'running' || background.status === 'campaigning') {
               health.clear(name);
             }
           },

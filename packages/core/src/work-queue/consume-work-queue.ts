@@ -8,7 +8,6 @@ import type { TimeProvider } from '../time/time-provider.ts';
 import type { WorkItem, WorkQueue } from './work-queue.ts';
 import { WorkItemLostError } from './work-item-lost-error.ts';
 import { WorkQueueClosedError } from './work-queue-closed-error.ts';
-import { workQueueDefaults } from './work-queue-options.ts';
 
 /** Handles one payload. Resolve when done (the item is then acked); throw to nack it. */
 export type WorkItemHandler<T> = (payload: T, item: WorkItem<T>, signal: AbortSignal) => Promise<void>;
@@ -21,7 +20,7 @@ export interface ConsumeWorkQueueOptions {
   readonly concurrency?: number | undefined;
   /**
    * How often an item being handled is extended, in ms.
-   * @default a third of `queue.visibilityTimeoutMs` (of 30000 when the queue does not say)
+   * @default a third of `queue.visibilityTimeoutMs`
    */
   readonly extendIntervalMs?: number | undefined;
   /** How long to wait before receiving again after `receive` failed (the store is down), in ms. @default 1000 */
@@ -47,8 +46,9 @@ export interface ConsumeWorkQueueOptions {
  *   it is retried after the queue's backoff, and dead-lettered after `maxDeliveries`).
  * - The handler's signal aborts when `options.signal` does, and also when the item is lost (an
  *   extension failed with {@link WorkItemLostError}: another consumer may have it now).
- * - A handler that ends with the cancellation of a stop is nacked without delay, so another
- *   consumer takes the item at once rather than after its visibility timeout.
+ * - A handler that ends with the cancellation of a stop has its item released: another consumer
+ *   takes it at once, and the interrupted delivery does not count toward `maxDeliveries` (rolling
+ *   deploys must not dead-letter a healthy job).
  * - Store errors (receive, ack, nack, extend) are logged at warn, never thrown: a consumer
  *   outlives an outage of the store. `receive` is retried after `receiveRetryMs`.
  * - Resolves once every loop has stopped and every in-flight handler has settled; resolves at
@@ -71,7 +71,11 @@ export async function consumeWorkQueue<T>(
   if (typeof concurrency !== 'number' || !Number.isSafeInteger(concurrency) || concurrency < 1) {
     throw new RangeError(`Expected concurrency to be an integer >= 1, got ${describeValue(concurrency)}`);
   }
-  const extendIntervalMs = options.extendIntervalMs ?? (queue.visibilityTimeoutMs ?? workQueueDefaults.visibilityTimeoutMs) / 3;
+  const visibilityTimeoutMs = queue.visibilityTimeoutMs;
+  if (typeof visibilityTimeoutMs !== 'number' || !(visibilityTimeoutMs > 0) || !Number.isFinite(visibilityTimeoutMs)) {
+    throw new TypeError(`Expected queue.visibilityTimeoutMs to be a finite number > 0, got ${describeValue(visibilityTimeoutMs)}`);
+  }
+  const extendIntervalMs = options.extendIntervalMs ?? visibilityTimeoutMs / 3;
   checkPositive('extendIntervalMs', extendIntervalMs);
   const receiveRetryMs = options.receiveRetryMs ?? 1_000;
   checkPositive('receiveRetryMs', receiveRetryMs);
@@ -153,7 +157,8 @@ async function handleItem<T>(context: ConsumerContext<T>, item: WorkItem<T>): Pr
       }
       const stopped = signal.aborted && isCancellation(error, signal);
       if (!stopped) logger.warn(`Handling work item ${item.id} of queue "${queue.name}" failed; nacking it`, { ...fields, error });
-      await settle(context, item, () => item.nack(stopped ? { delayMs: 0, reason: 'the consumer stopped' } : { reason: error }), 'nack');
+      if (stopped) await settle(context, item, () => item.release(), 'release');
+      else await settle(context, item, () => item.nack({ reason: error }), 'nack');
       return;
     }
     extendTimer.dispose();

@@ -5,7 +5,7 @@
  * shares are in `@hostkit/core/adapter-kit`.
  * @module
  */
-export type { DeadLetter, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
+export type { DeadLetter, DeadLetterQuery, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
 export { MemoryWorkQueue, type MemoryWorkQueueOptions } from './memory-work-queue.ts';
 export { consumeWorkQueue, type ConsumeWorkQueueOptions, type WorkItemHandler } from './consume-work-queue.ts';
 export { WorkItemLostError } from './work-item-lost-error.ts';

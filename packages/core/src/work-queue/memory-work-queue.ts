@@ -1,14 +1,17 @@
 import { describeValue } from '../internal/describe-value.ts';
 import { systemTimeProvider } from '../time/system-time-provider.ts';
 import type { Timer, TimeProvider } from '../time/time-provider.ts';
-import type { DeadLetter, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
+import type { DeadLetter, DeadLetterQuery, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
 import { WorkItemLostError } from './work-item-lost-error.ts';
 import { WorkQueueClosedError } from './work-queue-closed-error.ts';
 import {
+  checkDeadLetterIds,
+  checkDeadLetterQuery,
   checkDelayMs,
   checkWorkQueueOptions,
   describeNackReason,
   serializeWorkPayload,
+  serializeWorkPayloads,
   workQueueBackoff,
   type ResolvedWorkQueueOptions,
 } from './work-queue-options.ts';
@@ -88,6 +91,18 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     this.#throwIfClosed('enqueue');
     const json = serializeWorkPayload(payload);
     const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    return this.#add(json, delayMs);
+  }
+
+  async enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]> {
+    signal?.throwIfAborted();
+    this.#throwIfClosed('enqueue');
+    const jsons = serializeWorkPayloads(payloads);
+    const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
+    return jsons.map((json) => this.#add(json, delayMs));
+  }
+
+  #add(json: string, delayMs: number): string {
     this.#sequence += 1;
     const id = `${this.#sequence}`;
     const entry: Entry = { id, json, enqueuedAt: this.#time.now(), deliveryCount: 0, state: 'ready', timer: undefined };
@@ -119,12 +134,32 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     });
   }
 
-  async deadLetters(limit = 100, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
+  async deadLetters(query?: number | DeadLetterQuery, signal?: AbortSignal): Promise<DeadLetter<T>[]> {
     signal?.throwIfAborted();
-    if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
-      throw new RangeError(`Expected limit to be an integer >= 0, got ${describeValue(limit)}`);
+    const { limit, order } = checkDeadLetterQuery(query);
+    const listed = order === 'oldest' ? this.#dead.slice(0, limit) : this.#dead.slice(Math.max(0, this.#dead.length - limit)).reverse();
+    return listed.map((dead) => ({ ...dead, payload: structuredClone(dead.payload) }));
+  }
+
+  async requeueDeadLetters(ids?: readonly string[], signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    const wanted = checkDeadLetterIds(ids);
+    this.#throwIfClosed('requeue dead letters');
+    const chosen = wanted === undefined ? undefined : new Set(wanted);
+    const requeued = this.#dead.filter((dead) => chosen === undefined || chosen.has(dead.id));
+    const kept = this.#dead.filter((dead) => chosen !== undefined && !chosen.has(dead.id));
+    this.#dead.splice(0, this.#dead.length, ...kept);
+    for (const dead of requeued) {
+      const entry: Entry = { id: dead.id, json: JSON.stringify(dead.payload), enqueuedAt: dead.enqueuedAt, deliveryCount: 0, state: 'ready', timer: undefined };
+      this.#entries.set(entry.id, entry);
+      this.#makeReadyAfter(entry, 0);
     }
-    return this.#dead.slice(0, limit).map((dead) => ({ ...dead, payload: structuredClone(dead.payload) }));
+    return requeued.length;
+  }
+
+  async purgeDeadLetters(signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    return this.#dead.splice(0).length;
   }
 
   async counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }> {
@@ -222,6 +257,12 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
         }
         this.#makeReadyAfter(current, delayMs ?? workQueueBackoff(this.#options, current.deliveryCount));
       },
+      release: async (signal?: AbortSignal): Promise<void> => {
+        signal?.throwIfAborted();
+        const current = held('release');
+        current.deliveryCount -= 1;
+        this.#makeReadyAfter(current, 0);
+      },
       extend: async (ms?: number, signal?: AbortSignal): Promise<void> => {
         signal?.throwIfAborted();
         const duration = ms ?? this.#options.visibilityTimeoutMs;
@@ -257,6 +298,8 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
       deadAt: this.#time.now(),
       reason,
     });
+    // The oldest go first once the list is full.
+    if (this.#dead.length > this.#options.maxDeadLetters) this.#dead.splice(0, this.#dead.length - this.#options.maxDeadLetters);
   }
 
   #removeWaiter(waiter: Waiter): void {

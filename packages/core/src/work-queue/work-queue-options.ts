@@ -7,6 +7,8 @@ export interface ResolvedWorkQueueOptions {
   readonly visibilityTimeoutMs: number;
   /** Deliveries before an entry is dead-lettered; an integer >= 1. */
   readonly maxDeliveries: number;
+  /** Dead letters kept at most; an integer >= 1. */
+  readonly maxDeadLetters: number;
   /** Nack backoff: `initialMs * 2^(deliveryCount - 1)`, capped at `maxMs`; `0 <= initialMs <= maxMs`. */
   readonly retryBackoff: { readonly initialMs: number; readonly maxMs: number };
 }
@@ -15,6 +17,7 @@ export interface ResolvedWorkQueueOptions {
 export const workQueueDefaults: ResolvedWorkQueueOptions = Object.freeze({
   visibilityTimeoutMs: 30_000,
   maxDeliveries: 5,
+  maxDeadLetters: 10_000,
   retryBackoff: Object.freeze({ initialMs: 1_000, maxMs: 60_000 }),
 });
 
@@ -22,8 +25,8 @@ export const workQueueDefaults: ResolvedWorkQueueOptions = Object.freeze({
  * Checks {@link WorkQueueOptions} and fills in {@link workQueueDefaults}. Shared by every
  * implementation, so that they all accept the same options with the same messages.
  * @throws TypeError when `options` is neither an object nor `undefined`, or an option is not a number.
- * @throws RangeError when `visibilityTimeoutMs` is not finite and > 0, `maxDeliveries` not an
- *   integer >= 1, or the backoff not `0 <= initialMs <= maxMs` (finite).
+ * @throws RangeError when `visibilityTimeoutMs` is not finite and > 0, `maxDeliveries` or
+ *   `maxDeadLetters` not an integer >= 1, or the backoff not `0 <= initialMs <= maxMs` (finite).
  */
 export function checkWorkQueueOptions(options: WorkQueueOptions | undefined): ResolvedWorkQueueOptions {
   if (options === undefined) return workQueueDefaults;
@@ -40,6 +43,11 @@ export function checkWorkQueueOptions(options: WorkQueueOptions | undefined): Re
   if (!Number.isSafeInteger(maxDeliveries) || maxDeliveries < 1) {
     throw new RangeError(`Expected maxDeliveries to be an integer >= 1, got ${describeValue(maxDeliveries)}`);
   }
+  const maxDeadLetters = options.maxDeadLetters ?? workQueueDefaults.maxDeadLetters;
+  checkNumber('maxDeadLetters', maxDeadLetters);
+  if (!Number.isSafeInteger(maxDeadLetters) || maxDeadLetters < 1) {
+    throw new RangeError(`Expected maxDeadLetters to be an integer >= 1, got ${describeValue(maxDeadLetters)}`);
+  }
   const backoff = options.retryBackoff;
   if (backoff !== undefined && (typeof backoff !== 'object' || backoff === null)) {
     throw new TypeError(`Expected retryBackoff to be an object or undefined, got ${describeValue(backoff)}`);
@@ -51,7 +59,7 @@ export function checkWorkQueueOptions(options: WorkQueueOptions | undefined): Re
   if (maxMs < initialMs) {
     throw new RangeError(`Expected retryBackoff.maxMs to be >= initialMs (${initialMs}), got ${describeValue(maxMs)}`);
   }
-  return { visibilityTimeoutMs, maxDeliveries, retryBackoff: { initialMs, maxMs } };
+  return { visibilityTimeoutMs, maxDeliveries, maxDeadLetters, retryBackoff: { initialMs, maxMs } };
 }
 
 /** The delay before redelivering an entry nacked without `delayMs` on its `deliveryCount`-th delivery. */
@@ -99,4 +107,46 @@ export function describeNackReason(reason: unknown): string {
 
 function checkNumber(what: string, value: unknown): asserts value is number {
   if (typeof value !== 'number') throw new TypeError(`Expected ${what} to be a number, got ${describeValue(value)}`);
+}
+
+/**
+ * Checks `deadLetters`' query (a number is the limit) and fills in its defaults.
+ * @throws TypeError when it is neither a number, an object nor undefined, or `order` is not 'oldest' or 'newest'.
+ * @throws RangeError when `limit` is not an integer >= 0.
+ */
+export function checkDeadLetterQuery(query: unknown): { readonly limit: number; readonly order: 'oldest' | 'newest' } {
+  const object = typeof query === 'object' && query !== null ? (query as { limit?: unknown; order?: unknown }) : undefined;
+  if (query !== undefined && typeof query !== 'number' && object === undefined) {
+    throw new TypeError(`Expected query to be a limit, an object or undefined, got ${describeValue(query)}`);
+  }
+  const limit = typeof query === 'number' ? query : (object?.limit ?? 100);
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
+    throw new RangeError(`Expected limit to be an integer >= 0, got ${describeValue(limit)}`);
+  }
+  const order = object?.order ?? 'oldest';
+  if (order !== 'oldest' && order !== 'newest') {
+    throw new TypeError(`Expected order to be 'oldest' or 'newest', got ${describeValue(order)}`);
+  }
+  return { limit, order };
+}
+
+/**
+ * Checks `requeueDeadLetters`' ids.
+ * @throws TypeError when `ids` is neither undefined nor an array of strings.
+ */
+export function checkDeadLetterIds(ids: unknown): readonly string[] | undefined {
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+    throw new TypeError(`Expected ids to be an array of strings or undefined, got ${describeValue(ids)}`);
+  }
+  return ids as string[];
+}
+
+/**
+ * Serializes every payload of `enqueueMany` before any is enqueued.
+ * @throws TypeError when `payloads` is not an array, or naming the first payload without a JSON form.
+ */
+export function serializeWorkPayloads(payloads: unknown): string[] {
+  if (!Array.isArray(payloads)) throw new TypeError(`Expected payloads to be an array, got ${describeValue(payloads)}`);
+  return payloads.map((payload) => serializeWorkPayload(payload));
 }

@@ -1,10 +1,12 @@
 /**
  * A unit of work received from a {@link WorkQueue}: its payload and what to do once handled.
  *
- * Exactly one of {@link ack}, {@link nack} or nothing (the consumer died) ends a delivery:
+ * Exactly one of {@link ack}, {@link nack}, {@link release} or nothing (the consumer died) ends a delivery:
  * - {@link ack}: done; the entry is gone for good.
  * - {@link nack}: failed; the entry is delivered again after a backoff, or goes to the dead-letter
  *   list once it has been delivered `maxDeliveries` times.
+ * - {@link release}: not tried (the consumer is stopping); the entry is delivered again at once
+ *   and this delivery does not count.
  * - neither within the visibility timeout (the process was killed, or hung): the entry is
  *   delivered again to some consumer, and this delivery's `ack` / `nack` then fail with a
  *   `WorkItemLostError`. {@link extend} keeps a long job's entry invisible.
@@ -14,7 +16,12 @@ export interface WorkItem<T> {
   readonly id: string;
   /** The payload as enqueued (after a JSON round trip). */
   readonly payload: T;
-  /** 1 on the first delivery, 2 on the first redelivery, and so on (nacks and expired visibility both count). */
+  /**
+   * 1 on the first delivery, 2 on the first redelivery, and so on. Counts the deliveries that
+   * reached a receiver and ended in a nack or an expired visibility timeout; entries only read
+   * ahead by a queue (never handed to a receiver) and deliveries given back with
+   * {@link release} do not count.
+   */
   readonly deliveryCount: number;
   /** Epoch ms of the `enqueue`. */
   readonly enqueuedAt: number;
@@ -28,6 +35,15 @@ export interface WorkItem<T> {
   nack(options?: { readonly delayMs?: number | undefined; readonly reason?: unknown }, signal?: AbortSignal): Promise<void>;
   /** Keeps the entry invisible to other consumers for another `visibilityTimeoutMs` (or `ms`) from now. */
   extend(ms?: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Gives the entry back untried: it is delivered again at once (to any consumer) and this
+   * delivery is not counted toward `maxDeliveries`. Called when the work was interrupted by the
+   * consumer itself (it is stopping for a deploy), not by the entry: `consumeWorkQueue` does so
+   * when its signal aborts in the middle of a handler. A failing entry must be nacked instead, or
+   * it would never reach the dead-letter list.
+   * @throws WorkItemLostError when the delivery is over (acked, nacked, released or expired).
+   */
+  release(signal?: AbortSignal): Promise<void>;
 }
 
 /** An entry that was delivered `maxDeliveries` times without an ack, kept for a person to look at. */
@@ -46,12 +62,25 @@ export interface DeadLetter<T> {
   readonly reason: string;
 }
 
+/** Which dead letters {@link WorkQueue.deadLetters} lists. */
+export interface DeadLetterQuery {
+  /** At most this many. @default 100 */
+  readonly limit?: number | undefined;
+  /** `newest` first (what an operator looks at after an incident) or `oldest` first. @default 'oldest' */
+  readonly order?: 'oldest' | 'newest' | undefined;
+}
+
 /** Options every {@link WorkQueue} implementation takes. */
 export interface WorkQueueOptions {
   /** How long a delivered entry stays invisible before it is delivered again, in ms. @default 30000 */
   readonly visibilityTimeoutMs?: number | undefined;
   /** Deliveries after which an entry that was not acked goes to the dead-letter list. @default 5 */
   readonly maxDeliveries?: number | undefined;
+  /**
+   * The most dead letters kept: past it, the oldest are dropped as new ones come (a poison batch
+   * must not fill the store). @default 10000
+   */
+  readonly maxDeadLetters?: number | undefined;
   /** Backoff of a nack without `delayMs`: `initialMs * 2^(deliveryCount - 1)`, capped at `maxMs`. @default { initialMs: 1000, maxMs: 60000 } */
   readonly retryBackoff?: { readonly initialMs?: number | undefined; readonly maxMs?: number | undefined } | undefined;
 }
@@ -72,10 +101,10 @@ export interface WorkQueue<T> {
   /** The queue's name: entries are shared by every WorkQueue with this name on the same store. */
   readonly name: string;
   /**
-   * How long a delivered entry stays invisible, in ms, when the implementation knows it:
-   * `consumeWorkQueue` extends items every third of it.
+   * How long a delivered entry stays invisible, in ms, as configured: `consumeWorkQueue` extends
+   * items every third of it, so a queue that misstated it would see long jobs delivered twice.
    */
-  readonly visibilityTimeoutMs?: number | undefined;
+  readonly visibilityTimeoutMs: number;
   /**
    * Adds an entry. Resolves once the store has it (durable as far as the store is).
    * @param options.delayMs deliver no sooner than this many ms from now. @default 0
@@ -84,13 +113,37 @@ export interface WorkQueue<T> {
    */
   enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string>;
   /**
+   * Adds several entries in one call (one round trip on a networked store), in order (entries
+   * with the same `delayMs` come due together, in no set order): the bulk form of
+   * {@link enqueue} for producers that have a batch. All or none: every payload is
+   * checked before any is added, and a store adds them atomically.
+   * @returns the entries' ids, in the order of `payloads`.
+   * @throws TypeError when `payloads` is not an array, or one payload cannot be represented as JSON
+   *   (nothing is enqueued then).
+   */
+  enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]>;
+  /**
    * Waits for the next entry and delivers it to the caller, who must ack, nack or extend it before
-   * its visibility timeout. Rejects with `signal.reason` when `signal` aborts first (no entry is
-   * taken then).
+   * its visibility timeout. Rejects with `signal.reason` when `signal` aborts first; an entry that
+   * was being handed over at that moment stays in the queue, uncounted, for the next receive (a
+   * networked queue may instead resolve with it when the abort came too late).
    */
   receive(signal: AbortSignal): Promise<WorkItem<T>>;
-  /** The dead-letter list, oldest first, at most `limit` (default 100). */
-  deadLetters(limit?: number, signal?: AbortSignal): Promise<DeadLetter<T>[]>;
+  /**
+   * The dead-letter list, with each letter's reason and delivery count: oldest first (or newest
+   * first with `order: 'newest'`), at most `limit` (a number is the limit). @default { limit: 100, order: 'oldest' }
+   * @throws RangeError when `limit` is not an integer >= 0.
+   */
+  deadLetters(query?: number | DeadLetterQuery, signal?: AbortSignal): Promise<DeadLetter<T>[]>;
+  /**
+   * Puts dead letters back in the queue, ready at once, with a fresh delivery count (they get
+   * `maxDeliveries` new attempts): those whose `id` is in `ids`, or every one when `ids` is
+   * undefined. Called by an operator once the cause is fixed.
+   * @returns how many were requeued (ids not in the list are ignored).
+   */
+  requeueDeadLetters(ids?: readonly string[], signal?: AbortSignal): Promise<number>;
+  /** Deletes every dead letter. @returns how many there were. */
+  purgeDeadLetters(signal?: AbortSignal): Promise<number>;
   /** Counts, for status pages and tests: entries waiting (ready or delayed), and delivered but not yet acked. */
   counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }>;
   /** Releases what the queue holds locally (timers, prefetched entries are returned to the store's redelivery). */

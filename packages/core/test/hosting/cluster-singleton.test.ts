@@ -140,7 +140,8 @@ describe('BackgroundService with clusterSingleton', () => {
     expect(b.runs).toBe(1);
     // The frozen leader's own deadline passed too: its work was told to stop, and it is not a fault.
     expect(a.signals[0]?.reason).toBeInstanceOf(LeaseLostError);
-    expect(a.status).toBe('running');
+    // Its campaign hangs on the frozen store: a follower, not a leader.
+    expect(a.status).toBe('campaigning');
     await b.stop(never());
     const stopping = new AbortController();
     stopping.abort(new Error('budget spent'));
@@ -160,7 +161,8 @@ describe('BackgroundService with clusterSingleton', () => {
     await time.advance(300);
     expect(a.signals[0]?.aborted).toBe(true);
     expect(a.signals[0]?.reason).toBeInstanceOf(LeaseLostError);
-    expect(a.status).toBe('running');
+    // Another replica holds the lease now: this one is a follower again.
+    expect(a.status).toBe('campaigning');
     expect(a.fault).toBeUndefined();
     expect(sink.filter({ level: 'warn', messageIncludes: 'lost the lease "scheduler"; campaigning again' })).toHaveLength(1);
     expect(sink.byEvent(HostLogEvents.ClusterLeaseLost).map((record) => record.fields)).toEqual([
@@ -235,6 +237,67 @@ describe('BackgroundService with clusterSingleton', () => {
     await time.advance(1_000);
     expect(a.runs).toBe(2);
     expect(a.restarts).toBe(1);
+    await a.stop(never());
+    expect(a.status).toBe('completed');
+  });
+
+  it('reports campaigning while it waits for the lease, and running once it leads', async () => {
+    const { time, replica } = setup();
+    const a = replica();
+    const b = replica();
+    await a.start(never());
+    await time.flush();
+    await b.start(never());
+    await time.advance(100);
+    expect([a.status, b.status]).toEqual(['running', 'campaigning']);
+    await a.stop(never());
+    await time.advance(300);
+    expect(b.status).toBe('running');
+    await b.stop(never());
+    expect(b.status).toBe('completed');
+  });
+
+  it('does not count time spent campaigning toward the restart policy\'s resetAfter', async () => {
+    const { time, store, replica } = setup();
+    const a = replica(
+      () => Promise.reject(new Error('boom')),
+      undefined,
+      { restartPolicy: { maxAttempts: 1, initialDelay: 100, jitter: 0, resetAfter: 1_000 } },
+    );
+    await a.start(never());
+    await time.flush();
+    expect([a.status, a.runs]).toEqual(['restarting', 1]);
+    // During the backoff another replica leads for 5 s: this one campaigns that long, then faults at once.
+    const other = await store.tryAcquire('scheduler', 'other-replica', 5_000);
+    expect(other.acquired).toBe(true);
+    await time.advance(100);
+    expect(a.status).toBe('campaigning');
+    await time.advance(5_000);
+    await expect(a.executeTask).rejects.toThrow('boom');
+    expect([a.status, a.runs, a.restarts]).toEqual(['faulted', 2, 1]);
+  });
+
+  it('steps down when execute releases the lease itself, and campaigns again after the retry interval', async () => {
+    const { time, sink, replica } = setup();
+    let calls = 0;
+    const a: Singleton = replica(async (signal) => {
+      calls += 1;
+      if (calls === 1) {
+        // What a run refused for a stale fencing token does.
+        await a.clusterLease?.release();
+        return;
+      }
+      await honour(signal);
+    });
+    await a.start(never());
+    await time.flush();
+    expect(a.runs).toBe(1);
+    expect(a.status).toBe('campaigning');
+    expect(sink.filter({ level: 'info', messageIncludes: 'stepped down from "scheduler"' })).toHaveLength(1);
+    await time.advance(300);
+    expect(a.runs).toBe(2);
+    expect(a.status).toBe('running');
+    expect(a.tokens[1]).toBeGreaterThan(a.tokens[0] ?? Infinity);
     await a.stop(never());
     expect(a.status).toBe('completed');
   });

@@ -9,6 +9,8 @@ const adapterKit = [
   'checkCacheEntryOptions',
   'checkCacheKey',
   'checkCacheValue',
+  'checkDeadLetterIds',
+  'checkDeadLetterQuery',
   'checkDelayMs',
   'checkLeaseArguments',
   'checkLeaseKey',
@@ -25,6 +27,7 @@ const adapterKit = [
   'safeJsonStringify',
   'serializeError',
   'serializeWorkPayload',
+  'serializeWorkPayloads',
   'workQueueBackoff',
   'workQueueDefaults',
 ];

@@ -154,7 +154,7 @@ describe('consumeWorkQueue', () => {
     expect(await queue.counts()).toEqual({ waiting: 1, inFlight: 0, dead: 0 });
   });
 
-  it('nacks without delay and without a warning an item whose handler was cancelled by the stop', async () => {
+  it('releases, without a warning or a counted delivery, an item whose handler was cancelled by the stop', async () => {
     const { queue, time, logger, sink, controller } = create({ retryBackoff: { initialMs: 60_000 } });
     const consuming = consumeWorkQueue(queue, async (_payload, _item, signal) => {
       await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
@@ -165,7 +165,15 @@ describe('consumeWorkQueue', () => {
     await consuming;
     expect(sink.filter({ minimumLevel: 'warn' })).toHaveLength(0);
     const next = await queue.receive(new AbortController().signal);
-    expect(next.deliveryCount).toBe(2);
+    expect(next.deliveryCount).toBe(1);
+  });
+
+  it('rejects with TypeError naming the value when the queue does not tell its visibility timeout', async () => {
+    const { queue, controller } = create();
+    const vague = { name: queue.name, receive: (signal: AbortSignal) => queue.receive(signal) } as unknown as WorkQueue<unknown>;
+    await expect(consumeWorkQueue(vague, async () => undefined, { signal: controller.signal })).rejects.toThrow(
+      new TypeError('Expected queue.visibilityTimeoutMs to be a finite number > 0, got undefined (undefined)'),
+    );
   });
 
   it('logs a failed receive at warn and tries again after receiveRetryMs', async () => {
@@ -173,9 +181,13 @@ describe('consumeWorkQueue', () => {
     let failures = 1;
     const flaky: WorkQueue<unknown> = {
       name: queue.name,
+      visibilityTimeoutMs: queue.visibilityTimeoutMs,
       enqueue: (payload, options, signal) => queue.enqueue(payload, options, signal),
+      enqueueMany: (payloads, options, signal) => queue.enqueueMany(payloads, options, signal),
       receive: (signal) => (failures-- > 0 ? Promise.reject(new Error('connection refused')) : queue.receive(signal)),
-      deadLetters: (limit, signal) => queue.deadLetters(limit, signal),
+      deadLetters: (query, signal) => queue.deadLetters(query, signal),
+      requeueDeadLetters: (ids, signal) => queue.requeueDeadLetters(ids, signal),
+      purgeDeadLetters: (signal) => queue.purgeDeadLetters(signal),
       counts: (signal) => queue.counts(signal),
       close: () => queue.close(),
     };

@@ -12,6 +12,7 @@ describeWorkQueueContract('MemoryWorkQueue', async () => {
   return {
     createQueue: async (options) => (queue ??= new MemoryWorkQueue('jobs', { ...options, timeProvider: time })),
     advance: (ms) => time.advance(ms),
+    timeProvider: time,
     dispose: async () => {
       await queue?.close();
       // Closing stops every timer: a test that did not would fail here.
@@ -137,8 +138,12 @@ describe('checkWorkQueueOptions', () => {
     expect(checkWorkQueueOptions(undefined)).toEqual({
       visibilityTimeoutMs: 30_000,
       maxDeliveries: 5,
+      maxDeadLetters: 10_000,
       retryBackoff: { initialMs: 1_000, maxMs: 60_000 },
     });
+    expect(() => checkWorkQueueOptions({ maxDeadLetters: 0 })).toThrow(
+      new RangeError('Expected maxDeadLetters to be an integer >= 1, got 0 (number)'),
+    );
     expect(checkWorkQueueOptions({ retryBackoff: { initialMs: 100_000 } }).retryBackoff).toEqual({ initialMs: 100_000, maxMs: 100_000 });
   });
 

@@ -9,8 +9,11 @@
  * (a real server's redelivery may run on a poll).
  */
 import { describe, expect, it } from 'vitest';
-import { WorkItemLostError } from '../../src/work-queue/index.ts';
+import { consumeWorkQueue, WorkItemLostError } from '../../src/work-queue/index.ts';
 import type { WorkItem, WorkQueue, WorkQueueOptions } from '../../src/work-queue/index.ts';
+import { systemTimeProvider } from '../../src/time/system-time-provider.ts';
+import type { TimeProvider } from '../../src/time/time-provider.ts';
+import { createLoggerFactory, MemoryLogSink } from '../../src/logging/index.ts';
 
 /** One test's queue and its clock. */
 export interface WorkQueueFixture {
@@ -24,6 +27,11 @@ export interface WorkQueueFixture {
   readonly advance: (ms: number) => Promise<void>;
   /** Closes every handle and removes the queue, if the store keeps anything (connections, keys). */
   readonly dispose?: () => Promise<void>;
+  /**
+   * The clock `advance` moves, given to `consumeWorkQueue` and to handlers' delays: a
+   * ManualTimeProvider for an in-process queue. @default systemTimeProvider
+   */
+  readonly timeProvider?: TimeProvider | undefined;
 }
 
 /** A receive that the test watches without waiting for it. */
@@ -87,6 +95,45 @@ export function describeWorkQueueContract(name: string, setup: () => Promise<Wor
         await item.ack();
       }
       expect(seen).toEqual([1, 2, 3, 4, 5]);
+    }));
+
+    it('enqueues many entries in one call, in order, each with its own id', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue();
+      const ids = await queue.enqueueMany([{ n: 1 }, { n: 2 }, { n: 3 }]);
+      expect(new Set(ids).size).toBe(3);
+      const seen: Array<[string, unknown]> = [];
+      for (let i = 0; i < 3; i++) {
+        const item = await receive(queue);
+        seen.push([item.id, item.payload]);
+        await item.ack();
+      }
+      expect(seen).toEqual([[ids[0], { n: 1 }], [ids[1], { n: 2 }], [ids[2], { n: 3 }]]);
+      expect(await queue.enqueueMany([])).toEqual([]);
+    }));
+
+    it('enqueues none of many entries when one has no JSON form', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue();
+      await expect(queue.enqueueMany([1, undefined, 3])).rejects.toThrow(
+        new TypeError('Expected payload to have a JSON form, got undefined (undefined)'),
+      );
+      await expect(queue.enqueueMany('abc' as unknown as unknown[])).rejects.toThrow(TypeError);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    }));
+
+    it('delivers many entries enqueued with delayMs no sooner than the delay', withQueue(async ({ createQueue, advance }) => {
+      const queue = await createQueue();
+      await queue.enqueueMany(['x', 'y'], { delayMs: 500 });
+      expect(await queue.counts()).toEqual({ waiting: 2, inFlight: 0, dead: 0 });
+      const pending = startReceive(queue);
+      await advance(300);
+      expect(pending.settled()).toBe(false);
+      await advance(500);
+      expect(pending.settled()).toBe(true);
+      const first = await pending.item;
+      await first.ack();
+      const second = await receive(queue);
+      expect([first.payload, second.payload].sort((a, b) => String(a).localeCompare(String(b)))).toEqual(['x', 'y']);
+      await second.ack();
     }));
 
     it('gives each entry its own id', withQueue(async ({ createQueue }) => {
@@ -361,6 +408,56 @@ export function describeWorkQueueContract(name: string, setup: () => Promise<Wor
       pending.controller.abort();
     }));
 
+    it('lists dead letters newest first with their reasons and delivery counts when asked', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1 });
+      for (const n of [1, 2, 3]) await queue.enqueue(n);
+      for (let i = 0; i < 3; i++) await (await receive(queue)).nack({ reason: `r${i}` });
+      const newest = await queue.deadLetters({ order: 'newest', limit: 2 });
+      expect(newest.map((dead) => [dead.payload, dead.reason, dead.deliveryCount])).toEqual([[3, 'r2', 1], [2, 'r1', 1]]);
+      expect((await queue.deadLetters({ order: 'oldest' })).map((dead) => dead.payload)).toEqual([1, 2, 3]);
+      expect(await queue.deadLetters({ limit: 0 })).toEqual([]);
+      await expect(queue.deadLetters({ limit: -1 })).rejects.toThrow(new RangeError('Expected limit to be an integer >= 0, got -1 (number)'));
+    }));
+
+    it('requeues one dead letter by id, ready at once with a fresh delivery count, and keeps the others', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1 });
+      const ids = [await queue.enqueue('a'), await queue.enqueue('b')];
+      for (let i = 0; i < 2; i++) await (await receive(queue)).nack({ reason: 'broken' });
+      expect(await queue.requeueDeadLetters([ids[1] as string, 'no-such-id'])).toBe(1);
+      expect(await queue.counts()).toEqual({ waiting: 1, inFlight: 0, dead: 1 });
+      const item = await receive(queue);
+      expect([item.id, item.payload, item.deliveryCount]).toEqual([ids[1], 'b', 1]);
+      await item.ack();
+      expect((await queue.deadLetters()).map((dead) => dead.id)).toEqual([ids[0]]);
+    }));
+
+    it('requeues every dead letter, oldest first, and purges them', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1 });
+      for (const n of [1, 2, 3]) await queue.enqueue(n);
+      for (let i = 0; i < 3; i++) await (await receive(queue)).nack();
+      expect(await queue.requeueDeadLetters()).toBe(3);
+      const again: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        const item = await receive(queue);
+        again.push(item.payload);
+        // Dead again: requeued letters get maxDeliveries new attempts, no more.
+        await item.nack({ reason: 'still broken' });
+      }
+      expect(again).toEqual([1, 2, 3]);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 3 });
+      expect(await queue.purgeDeadLetters()).toBe(3);
+      expect(await queue.deadLetters()).toEqual([]);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    }));
+
+    it('keeps at most maxDeadLetters, dropping the oldest', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1, maxDeadLetters: 2 });
+      for (const n of [1, 2, 3]) await queue.enqueue(n);
+      for (let i = 0; i < 3; i++) await (await receive(queue)).nack();
+      expect((await queue.deadLetters()).map((dead) => dead.payload)).toEqual([2, 3]);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 2 });
+    }));
+
     it('lists dead letters oldest first, at most limit', withQueue(async ({ createQueue }) => {
       const queue = await createQueue({ maxDeliveries: 1 });
       for (const n of [1, 2, 3]) await queue.enqueue(n);
@@ -368,6 +465,106 @@ export function describeWorkQueueContract(name: string, setup: () => Promise<Wor
       expect((await queue.deadLetters()).map((dead) => dead.payload)).toEqual([1, 2, 3]);
       expect((await queue.deadLetters(2)).map((dead) => dead.payload)).toEqual([1, 2]);
       expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 3 });
+    }));
+  });
+
+  describe(`${name} (WorkQueue contract): delivery accounting`, () => {
+    it('tells its visibility timeout as configured', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ visibilityTimeoutMs: 1_200 });
+      expect(queue.visibilityTimeoutMs).toBe(1_200);
+    }));
+
+    it('handles a job that runs past the visibility timeout once when consumeWorkQueue runs it on two handles', withQueue(async (fixture) => {
+      const { createQueue, advance } = fixture;
+      const time = fixture.timeProvider ?? systemTimeProvider;
+      const options = { visibilityTimeoutMs: 400 };
+      const handles = [await createQueue(options), await createQueue(options)];
+      const sink = new MemoryLogSink();
+      const logger = createLoggerFactory({ sinks: [sink], minimumLevel: 'trace' }).createLogger('consumer');
+      const entries = new Map<unknown, number>();
+      let finished = 0;
+      const controller = new AbortController();
+      const handler = async (payload: unknown, _item: WorkItem<unknown>, signal: AbortSignal): Promise<void> => {
+        entries.set(payload, (entries.get(payload) ?? 0) + 1);
+        // Two and a half visibility timeouts: only the consumer's extensions keep the entry.
+        await time.delay(1_000, signal);
+        finished += 1;
+      };
+      const consumers = handles.map((queue) => consumeWorkQueue(queue, handler, { signal: controller.signal, timeProvider: time, logger }));
+      await handles[0]?.enqueue('a');
+      await handles[1]?.enqueue('b');
+      for (let waited = 0; finished < 2 && waited < 4_000; waited += 100) await advance(100);
+      // Time for a redelivery that should not happen.
+      await advance(600);
+      controller.abort();
+      await Promise.all(consumers);
+      expect(Object.fromEntries(entries)).toEqual({ a: 1, b: 1 });
+      expect(finished).toBe(2);
+      expect(sink.filter({ level: 'warn' })).toEqual([]);
+      expect(await handles[0]?.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    }));
+
+    it('gives an entry back at once without counting the delivery when released', withQueue(async ({ createQueue }) => {
+      const queue = await createQueue({ maxDeliveries: 1, visibilityTimeoutMs: 5_000 });
+      const id = await queue.enqueue('interrupted');
+      const first = await receive(queue);
+      await first.release();
+      await expect(first.ack()).rejects.toThrow(WorkItemLostError);
+      const again = await receive(queue);
+      expect([again.id, again.payload, again.deliveryCount]).toEqual([id, 'interrupted', 1]);
+      await again.ack();
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    }));
+
+    it('hands work interrupted by a stopping consumer back without counting a delivery', withQueue(async (fixture) => {
+      const { createQueue, advance } = fixture;
+      const time = fixture.timeProvider ?? systemTimeProvider;
+      const queue = await createQueue({ maxDeliveries: 2, visibilityTimeoutMs: 5_000 });
+      await queue.enqueue('job');
+      const seen: number[] = [];
+      // Three rolling deploys, each stopping the consumer in the middle of the job.
+      for (let deploy = 0; deploy < 3; deploy++) {
+        const controller = new AbortController();
+        const consuming = consumeWorkQueue(queue, async (_payload, item, signal) => {
+          seen.push(item.deliveryCount);
+          await time.delay(60_000, signal);
+        }, { signal: controller.signal, timeProvider: time });
+        for (let waited = 0; seen.length <= deploy && waited < 3_000; waited += 100) await advance(100);
+        controller.abort();
+        await consuming;
+      }
+      expect(seen).toEqual([1, 1, 1]);
+      expect(await queue.counts()).toEqual({ waiting: 1, inFlight: 0, dead: 0 });
+      const item = await receive(queue);
+      expect(item.deliveryCount).toBe(1);
+      await item.ack();
+    }));
+
+    it('loses no entry when a receive is aborted as the entry is handed over', withQueue(async ({ createQueue, advance }) => {
+      const queue = await createQueue({ visibilityTimeoutMs: 400 });
+      await queue.enqueue('a');
+      await queue.enqueue('b');
+      await (await receive(queue)).ack();
+      // A networked queue may hold 'b' read ahead by now; long enough that handing it over takes a round trip.
+      await advance(300);
+      const controller = new AbortController();
+      const aborted = queue.receive(controller.signal);
+      controller.abort(new Error('stop'));
+      const outcome = await aborted.then(
+        (item) => ({ item, error: undefined }),
+        (error: unknown) => ({ item: undefined, error }),
+      );
+      // Either the abort came too late and the receive got 'b', or 'b' waits for the next receive.
+      expect(outcome.item !== undefined || (outcome.error as Error).message === 'stop').toBe(true);
+      // Well before the visibility timeout would hand it out again.
+      const next = outcome.item === undefined ? startReceive(queue) : undefined;
+      await advance(100);
+      expect(next?.settled() ?? true).toBe(true);
+      const b = outcome.item ?? (await next?.item);
+      if (b === undefined) throw new Error('Expected an item');
+      expect([b.payload, b.deliveryCount]).toEqual(['b', 1]);
+      await b.ack();
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
     }));
   });
 

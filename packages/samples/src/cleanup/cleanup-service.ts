@@ -132,7 +132,9 @@ export class CleanupService extends BackgroundService {
    * the shared `cluster_runs` table plus the interval, whoever ran it. Each run is claimed there
    * first, in one transaction that refuses it when it is not due yet or when a run under a
    * greater fencing token was recorded (this replica's lease is stale): once per interval across
-   * the cluster, whatever the leader changes.
+   * the cluster, whatever the leader changes. A refusal for a stale token is logged at error and
+   * releases the lease (the service then campaigns again, for a newer token), so a replica the
+   * record refuses never keeps the others from leading.
    */
   async #executeAsLeader(stopping: AbortSignal, cluster: CleanupClusterOptions): Promise<void> {
     const token = this.clusterLease?.fencingToken ?? 0;
@@ -159,9 +161,15 @@ export class CleanupService extends BackgroundService {
         }
         if (!claim.ok) {
           if (claim.reason === 'stale-token') {
-            this.#logger.warn(`Cleanup: a run under a newer lease (token ${claim.highestToken} > ${token}) was recorded; this replica stands down`);
-            // The lease is lost or about to be: wait for the cluster singleton to notice.
-            await this.#time.delay(this.#intervalMs, stopping);
+            // Holding on would keep the lease from any replica whose token the record accepts, and
+            // the cleanup would never run again: give it up, and campaign again for a newer token.
+            this.#logger.error(
+              `Cleanup: the run record refused fencing token ${token} (a run under token ${claim.highestToken} was recorded); ` +
+                `releasing the lease "${CLEANUP_SINGLETON}" and campaigning again`,
+              { fencingToken: token, highestToken: claim.highestToken, replica: cluster.replicaId },
+            );
+            await this.clusterLease?.release();
+            return;
           }
           continue;
         }

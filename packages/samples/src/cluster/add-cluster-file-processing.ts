@@ -46,7 +46,10 @@ const STALE_AFTER_MS = 10 * 60_000;
  *   WORK_VISIBILITY_TIMEOUT_MS);
  * - {@link FileWorkConsumerService} processes entries (WORK_CONCURRENCY at once) through the
  *   scoped {@link ResultProcessor}, idempotently (one delivery per file at a time, by a per-file claim);
- * - GET /queue answers the shared queue's counts and dead letters.
+ * - GET /queue answers the shared queue's counts and its dead letters, newest first (with the
+ *   reason and delivery count of each); GET /status includes the same, as of at most a second ago;
+ * - POST /queue/dead-letters/requeue puts every dead letter back in the queue (or only those named
+ *   by `?id=` parameters, repeatable), each with `maxDeliveries` new attempts.
  */
 export function addClusterFileProcessing(builder: HostApplicationBuilder, config: AppConfig, deps: ClusterFileProcessingDependencies): FeatureRoutes {
   const { cluster, options } = deps;
@@ -147,24 +150,69 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
     activityLog: () => activity,
     logger: () => uploadLogger,
   });
+  const unavailable = (response: Parameters<Route['handle']>[1], error: unknown): void => {
+    sendJson(response, 503, { error: 'unavailable', message: `The work queue cannot be read: ${error instanceof Error ? error.message : String(error)}` }, {
+      'retry-after': '1',
+    });
+  };
+  const notReady = (response: Parameters<Route['handle']>[1]): void => {
+    sendJson(response, 503, { error: 'not_ready', message: 'The work queue is not ready yet' }, { 'retry-after': '1' });
+  };
+  const readQueue = async (fileQueue: WorkQueue<FileWorkEntry>, signal?: AbortSignal): Promise<Record<string, unknown>> => {
+    const counts = await fileQueue.counts(signal);
+    const dead = counts.dead > 0 ? await fileQueue.deadLetters({ order: 'newest', limit: 20 }, signal) : [];
+    return { name: fileQueue.name, ...counts, deadLetters: dead.map((letter) => ({ ...letter, deadAt: new Date(letter.deadAt).toISOString() })) };
+  };
   const queueRoute: Route = {
     method: 'GET',
     path: '/queue',
     async handle(_request, response, signal) {
-      if (queue === undefined) {
-        sendJson(response, 503, { error: 'not_ready', message: 'The work queue is not ready yet' }, { 'retry-after': '1' });
-        return;
-      }
+      if (queue === undefined) return notReady(response);
       try {
-        const counts = await queue.counts(signal);
-        const dead = counts.dead > 0 ? await queue.deadLetters(20, signal) : [];
-        sendJson(response, 200, { name: queue.name, ...counts, deadLetters: dead });
+        sendJson(response, 200, await readQueue(queue, signal));
       } catch (error) {
-        sendJson(response, 503, { error: 'unavailable', message: `The work queue cannot be read: ${error instanceof Error ? error.message : String(error)}` }, {
-          'retry-after': '1',
-        });
+        unavailable(response, error);
       }
     },
+  };
+  const requeueRoute: Route = {
+    method: 'POST',
+    path: '/queue/dead-letters/requeue',
+    async handle(request, response, signal) {
+      if (queue === undefined) return notReady(response);
+      const ids = new URL(request.url ?? '/', 'http://localhost').searchParams.getAll('id');
+      try {
+        const requeued = await queue.requeueDeadLetters(ids.length === 0 ? undefined : ids, signal);
+        queueSnapshot = undefined;
+        activity?.write('files', `requeued ${requeued} dead letter${requeued === 1 ? '' : 's'}`);
+        sendJson(response, 200, { requeued });
+      } catch (error) {
+        unavailable(response, error);
+      }
+    },
+  };
+
+  // GET /status must answer at once: it shows the queue as last read, and reads it again (once at
+  // a time) when that is more than a second old.
+  let queueSnapshot: { readonly at: number; readonly value: Record<string, unknown> } | undefined;
+  let refreshing = false;
+  const queueStatus = (): Record<string, unknown> | null => {
+    const clock = time ?? builder.timeProvider;
+    if (queue !== undefined && !refreshing && (queueSnapshot === undefined || clock.now() - queueSnapshot.at > 1_000)) {
+      refreshing = true;
+      const reading = queue;
+      // Never rejects: a failure is kept in the snapshot, for /status to show.
+      void readQueue(reading)
+        .then(
+          (value) => ({ at: clock.now(), value }),
+          (error: unknown) => ({ at: clock.now(), value: { error: error instanceof Error ? error.message : String(error) } }),
+        )
+        .then((snapshot) => {
+          queueSnapshot = snapshot;
+          refreshing = false;
+        });
+    }
+    return queueSnapshot === undefined ? null : { ...queueSnapshot.value, asOf: new Date(queueSnapshot.at).toISOString() };
   };
 
   const status = (): Record<string, unknown> => ({
@@ -175,6 +223,7 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
     retried: counters.retried,
     gone: counters.gone,
     inProgress: counters.inProgress,
+    queue: queueStatus(),
     inbox: claimer?.stats ?? null,
     orphanSweep: sweeper?.stats ?? null,
     uploads: {
@@ -184,5 +233,5 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
       rejectedBusy: counters.uploadsRejectedBusy,
     },
   });
-  return { routes: [upload, queueRoute], status };
+  return { routes: [upload, queueRoute, requeueRoute], status };
 }

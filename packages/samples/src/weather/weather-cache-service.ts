@@ -282,7 +282,13 @@ export class WeatherCacheService extends BackgroundService {
     const token = this.clusterLease?.fencingToken ?? 0;
     try {
       if (!cluster.runs.record(WEATHER_RUN_KIND, cluster.replicaId, token, startedAt, this.#time.now(), outcome)) {
-        this.#logger.warn(`Weather: a refresh under a newer lease than ours (token ${token}) was recorded; this replica is no longer the leader`);
+        this.#logger.error(
+          `Weather: the run record refused fencing token ${token} (a refresh under a newer token was recorded); ` +
+            'releasing the lease and campaigning again',
+          { fencingToken: token, replica: cluster.replicaId },
+        );
+        // Ends execute through the lease's signal; the cluster singleton then campaigns again.
+        void this.clusterLease?.release();
       }
     } catch (error) {
       this.#logger.warn('Weather: the refresh could not be recorded in cluster_runs', { error });

@@ -1,4 +1,13 @@
-import { LoggerFactoryToken, TimeProviderToken, type Host } from '@hostkit/core';
+import {
+  createLoggerFactory,
+  DistributedLock,
+  LoggerFactoryToken,
+  MemoryLeaseStore,
+  MemoryLogSink,
+  TimeProviderToken,
+  type Host,
+  type ServiceScopeFactory,
+} from '@hostkit/core';
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { addCleanup } from '../../src/cleanup/add-cleanup.ts';
@@ -7,6 +16,7 @@ import { LogCleanupUnitOfWork, LogCleanupUnitOfWorkToken } from '../../src/clean
 import { ActivityLogToken } from '../../src/database/activity-log.ts';
 import { openAppDatabase } from '../../src/database/app-database.ts';
 import { SqliteActivityLog } from '../../src/database/sqlite-activity-log.ts';
+import { SqliteClusterRunLog } from '../../src/database/cluster-run-log.ts';
 import { createTestBuilder, DAY_MS, insertLogs, readLogs, tempDir, testConfig } from '../helpers.ts';
 
 const HOUR = 3_600_000;
@@ -268,5 +278,42 @@ describe('CleanupService', () => {
       if (other.isTransaction) other.exec('ROLLBACK');
       other.close();
     }
+  });
+
+  it('releases its lease and logs at error when the run record refuses its fencing token, then leads again under a newer one', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider({ now: Date.parse('2026-11-21T12:00:00Z') });
+    const sink = new MemoryLogSink();
+    const logger = createLoggerFactory({ sinks: [sink], minimumLevel: 'trace', timeProvider: time }).createLogger('samples.Cleanup');
+    const store = new MemoryLeaseStore({ timeProvider: time });
+    const lock = new DistributedLock(store, { timeProvider: time });
+    using runs = new SqliteClusterRunLog(dir.path);
+    // A run under token 2 was recorded before the store lost its counter: its next token, 1, is stale.
+    runs.record('cleanup', 'other', 2, time.now() - 2 * HOUR, time.now() - 2 * HOUR, 'ok');
+    const service = new CleanupService(
+      // No run gets as far as a scope here but the one under the newer token, which finds nothing to delete.
+      {
+        createScope: () => {
+          throw new Error('no scope in this test');
+        },
+      } as unknown as ServiceScopeFactory,
+      time,
+      logger,
+      { write: () => undefined },
+      { intervalMs: HOUR, retentionDays: 30, cluster: { lock, runs, leaseTtlMs: 900, replicaId: 'a' } },
+    );
+    await service.start(new AbortController().signal);
+    await time.advance(0);
+    const refusals = sink.filter({ level: 'error', messageIncludes: 'refused fencing token 1' });
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]?.fields).toMatchObject({ fencingToken: 1, highestToken: 2 });
+    // The lease is free at once: no replica is kept from leading by one the record refuses.
+    expect(service.status).toBe('campaigning');
+    expect(service.clusterLease).toBeUndefined();
+    // It campaigns again after the retry interval and leads under token 2, which the record accepts.
+    await time.advance(300);
+    expect(service.clusterLease?.fencingToken).toBe(2);
+    expect(runs.list('cleanup').map((run) => run.fencingToken)).toEqual([2, 2]);
+    await service.stop(new AbortController().signal);
   });
 });

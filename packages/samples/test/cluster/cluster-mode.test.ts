@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';
 import type { ClusterBackend } from '../../src/cluster/add-cluster.ts';
 import { FileWorkConsumerService, OrphanSweepService } from '../../src/cluster/cluster-file-services.ts';
-import { handleFileWork, type FileWorkContext, type FileWorkEntry } from '../../src/cluster/file-work.ts';
+import { FILE_WORK_QUEUE_NAME, handleFileWork, type FileWorkContext, type FileWorkEntry } from '../../src/cluster/file-work.ts';
 import { createMemoryClusterBackend } from '../../src/cluster/memory-cluster-backend.ts';
 import { SqliteClusterRunLog, type ClusterRun } from '../../src/database/cluster-run-log.ts';
 import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
@@ -367,6 +367,46 @@ describe('createApp in cluster mode: readiness follows the shared store', () => 
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       store.isConnected = true;
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    } finally {
+      await host.stop();
+      await host.dispose();
+    }
+  });
+});
+
+describe('createApp in cluster mode: dead letters you can operate', () => {
+  it('shows dead letters in /status and /queue, newest first with their reason, and requeues them on POST /queue/dead-letters/requeue', async () => {
+    await using dir = await tempDir();
+    const backend = createMemoryClusterBackend(systemTimeProvider);
+    // Made first, so the app's handles share it: one delivery, then the dead-letter list.
+    const queue = backend.createWorkQueue<unknown>(FILE_WORK_QUEUE_NAME, { maxDeliveries: 1, visibilityTimeoutMs: 30_000 });
+    const config = testConfig(dir.path, { replicaId: 'solo', services: new Set(['files'] as const) });
+    const host = createApp(config, runtime, { clusterBackend: () => backend, httpDrainTimeoutMs: 0 }).build();
+    await host.start();
+    try {
+      const url = host.services.get(HttpServerService).url ?? '';
+      const bad = await queue.enqueue({ file: '../../etc/passwd', source: 'inbox', originalName: 'passwd' });
+      type QueueView = { dead: number; deadLetters: Array<{ id: string; reason: string; deliveryCount: number; deadAt: string }> };
+      const statusQueue = async (): Promise<QueueView | undefined> => {
+        const body = (await (await fetch(`${url}/status`)).json()) as { services: { files: { queue: QueueView | null } } };
+        const view = body.services.files.queue;
+        return view !== null && view.dead === 1 ? view : undefined;
+      };
+      const first = await until(statusQueue, 'the dead letter in /status');
+      expect(first.deadLetters).toEqual([expect.objectContaining({ id: bad, deliveryCount: 1, reason: expect.stringContaining('names no uploads/ or claimed/ file') })]);
+      const listed = (await (await fetch(`${url}/queue`)).json()) as QueueView;
+      expect(listed.deadLetters.map((letter) => letter.id)).toEqual([bad]);
+
+      const requeue = await fetch(`${url}/queue/dead-letters/requeue?id=${encodeURIComponent(bad)}`, { method: 'POST' });
+      expect(requeue.status).toBe(200);
+      expect(await requeue.json()).toEqual({ requeued: 1 });
+      // Delivered again (and, still bad, dead again, later).
+      const again = await until(async () => {
+        const view = (await (await fetch(`${url}/queue`)).json()) as QueueView;
+        return view.dead === 1 && view.deadLetters[0]?.deadAt !== first.deadLetters[0]?.deadAt ? view : undefined;
+      }, 'the requeued entry to be delivered again');
+      expect(again.deadLetters[0]?.id).toBe(bad);
+      expect(await (await fetch(`${url}/queue/dead-letters/requeue`, { method: 'POST' })).json()).toEqual({ requeued: 1 });
     } finally {
       await host.stop();
       await host.dispose();
