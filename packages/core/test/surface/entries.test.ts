@@ -77,7 +77,7 @@ describe('package entries', () => {
     for (const name of ['Host', 'HostApplicationBuilder', 'BackgroundService', 'ServiceCollection', 'CancellationSource']) {
       expect(main).toHaveProperty(name);
     }
-    for (const name of ['TimeProvider', 'PeriodicTimer', 'createBoundedChannel', 'HealthCheckService', 'createLoggerFactory']) {
+    for (const name of ['TimeProvider', 'PeriodicTimer', 'CronSchedule', 'CronTimer', 'createBoundedChannel', 'HealthCheckService', 'createLoggerFactory']) {
       expect(main).toHaveProperty(name);
     }
     for (const name of ['MemoryDistributedCache', 'MemoryLeaseStore', 'DistributedLock', 'MemoryWorkQueue', 'createFileChannelFeeder']) {
