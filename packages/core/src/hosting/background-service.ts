@@ -107,6 +107,16 @@ export interface BackgroundServiceHostContext {
   readonly stopReason?: (() => unknown) | undefined;
 }
 
+/**
+ * The clock a service runs on: its `options.timeProvider`, else its host's, else
+ * `systemTimeProvider`. For subclasses in core (the scheduled service) that need the same clock as
+ * the restarts; internal, not exported from the package. Set by the class's static block.
+ */
+export let serviceTimeProvider: (service: BackgroundService) => TimeProvider;
+
+/** The logger a service logs to: its `options.logger`, else its host's, else `nullLogger`. Internal, as {@link serviceTimeProvider}. */
+export let serviceLogger: (service: BackgroundService) => Logger;
+
 /** What each service was given by the host that runs it. */
 const hostContexts = new WeakMap<BackgroundService, BackgroundServiceHostContext>();
 
@@ -184,6 +194,11 @@ export abstract class BackgroundService implements HostedService, Disposable {
    */
   get clusterLease(): Lease | undefined {
     return this.#clusterLease;
+  }
+
+  static {
+    serviceTimeProvider = (service) => service.#timeProvider ?? hostContexts.get(service)?.timeProvider ?? systemTimeProvider;
+    serviceLogger = (service) => service.#log();
   }
 
   /**

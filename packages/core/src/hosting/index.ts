@@ -17,6 +17,20 @@ export {
   type ClusterSingletonOptions,
 } from './background-service.ts';
 export type { RestartPolicy } from './restart-policy.ts';
+export {
+  ScheduledBackgroundService,
+  type ScheduledBackgroundServiceOptions,
+  type ScheduledOccurrence,
+  type ScheduledOverlapPolicy,
+  type UnfinishedOccurrencePolicy,
+} from './scheduled-background-service.ts';
+export {
+  MemoryScheduleRunLog,
+  type ScheduleRunClaim,
+  type ScheduleRunLog,
+  type ScheduleRunRecord,
+  type ScheduleRunState,
+} from './schedule-run-log.ts';
 export type { ApplicationLifetime, LifetimeCallback } from './application-lifetime.ts';
 export { HostApplicationLifetime, type HostApplicationLifetimeOptions } from './host-application-lifetime.ts';
 export type { HostLifetime, HostLifetimeContext, HostRunOutcome } from './host-lifetime.ts';

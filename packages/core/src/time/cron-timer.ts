@@ -136,7 +136,7 @@ export class CronTimer implements Disposable {
     this.#next = this.schedule.nextAfter(last !== undefined && last < now ? last : now);
     this.#timer = this.#time.createTimer(this.#onTimer, Infinity);
     // Downtime: the occurrences after the last run that have already passed are seen now.
-    this.#collectDue(now);
+    this.#collectDue(now, true);
     this.#arm(now);
   }
 
@@ -230,7 +230,7 @@ export class CronTimer implements Disposable {
    * Consumes every occurrence at or before `now`: the latest becomes a tick (delivered, or kept
    * pending under overlap `wait`) unless it is missed and catch-up is `skip`.
    */
-  #collectDue(now: number): void {
+  #collectDue(now: number, atConstruction = false): void {
     const next = this.#next;
     if (next === undefined || next > now) return;
     // The latest due occurrence stands for all of them: several passed at once are one tick.
@@ -241,9 +241,9 @@ export class CronTimer implements Disposable {
     if (this.#waiter !== undefined) {
       this.#occurrence = latest;
       this.#settle(latest);
-    } else if (this.#overlap === 'wait' || missed) {
+    } else if (this.#overlap === 'wait' || missed || atConstruction) {
       // Under overlap `skip` a catch-up (seen at construction, or after a sleep) is still kept:
-      // nobody could have been waiting for it.
+      // no run of this timer was busy while it came.
       this.#pending = latest;
     }
   }

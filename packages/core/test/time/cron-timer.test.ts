@@ -176,6 +176,13 @@ describe('CronTimer', () => {
       expect(iso((await state(tick, time)) as number)).toBe('2026-05-01T11:00:00.000Z');
     });
 
+    it('keeps an occurrence due at construction for the first wait even under overlap skip', async () => {
+      const time = new ManualTimeProvider({ now: at('2026-05-01T10:00:10Z') });
+      using timer = new CronTimer('0 * * * *', { timeProvider: time, overlap: 'skip', lastOccurrence: at('2026-05-01T09:00:00Z') });
+      await time.advance(1_000);
+      expect(iso((await state(timer.waitForNextOccurrence(), time)) as number)).toBe('2026-05-01T10:00:00.000Z');
+    });
+
     it('runs an occurrence seen within graceMs of its time even under catch-up skip', async () => {
       const time = new ManualTimeProvider({ now: at('2026-05-01T10:00:30Z') });
       using timer = new CronTimer('0 * * * *', {
