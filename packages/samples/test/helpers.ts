@@ -24,7 +24,9 @@ export function createTestBuilder(time: TimeProvider): { builder: HostApplicatio
 
 /** The configuration `loadConfig` gives with no flags and no variables, in `dataDir` (JSON logs, any free port). */
 export function testConfig(dataDir: string, overrides: Partial<AppConfig> = {}): AppConfig {
-  return { ...defaultConfig(dataDir), logFormat: 'json', port: 0, ...overrides };
+  // As in loadConfig: an interval given without a schedule means interval mode.
+  const intervalMode = overrides.cleanupIntervalMs !== undefined && !('cleanupSchedule' in overrides);
+  return { ...defaultConfig(dataDir), logFormat: 'json', port: 0, ...(intervalMode && { cleanupSchedule: undefined }), ...overrides };
 }
 
 /** Inserts `count` logs rows created at `createdAt` (epoch ms) into DATA_DIR/app.db. */

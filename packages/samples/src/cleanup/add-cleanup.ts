@@ -1,4 +1,5 @@
 import {
+  CronSchedule,
   HealthCheckTags,
   LoggerFactoryToken,
   ServiceScopeFactory,
@@ -29,6 +30,9 @@ export interface CleanupDependencies {
  */
 export function addCleanup(builder: HostApplicationBuilder, config: AppConfig, deps: CleanupDependencies): FeatureRoutes {
   let service: CleanupService | undefined;
+  // Parsed here, at registration: loadConfig checked it, but a config built in code was not.
+  const schedule =
+    config.cleanupSchedule === undefined ? undefined : new CronSchedule(config.cleanupSchedule, { timeZone: config.cleanupTimeZone });
   builder.services.addScoped(LogCleanupUnitOfWorkToken, () => new LogCleanupUnitOfWork(config.dataDir));
   const cluster = deps.cluster;
   if (cluster === undefined) {
@@ -38,6 +42,7 @@ export function addCleanup(builder: HostApplicationBuilder, config: AppConfig, d
       (scopes, time, loggers, activity) => {
         service = new CleanupService(scopes, time, loggers.createLogger('samples.Cleanup'), activity, {
           intervalMs: config.cleanupIntervalMs,
+          schedule,
           retentionDays: config.logRetentionDays,
           ...deps.options,
         });
@@ -51,6 +56,7 @@ export function addCleanup(builder: HostApplicationBuilder, config: AppConfig, d
       (scopes, time, loggers, activity, lock, runs) => {
         service = new CleanupService(scopes, time, loggers.createLogger('samples.Cleanup'), activity, {
           intervalMs: config.cleanupIntervalMs,
+          schedule,
           retentionDays: config.logRetentionDays,
           ...deps.options,
           cluster: { lock, runs, leaseTtlMs: cluster.leaseTtlMs, replicaId: cluster.replicaId },

@@ -1,6 +1,8 @@
 import {
   BackgroundService,
+  CronTimer,
   PeriodicTimer,
+  type CronSchedule,
   type HealthCheckResult,
   type Logger,
   type ServiceScopeFactory,
@@ -15,8 +17,13 @@ const DAY_MS = 86_400_000;
 
 /** Options of {@link CleanupService}. */
 export interface CleanupServiceOptions {
-  /** Ms between runs (CLEANUP_INTERVAL_MS). */
+  /** Ms between runs (CLEANUP_INTERVAL_MS), the first at start: used when there is no {@link schedule}. */
   readonly intervalMs: number;
+  /**
+   * When runs happen (CLEANUP_SCHEDULE in CLEANUP_TIME_ZONE): at each occurrence, none at start.
+   * Wins over {@link intervalMs}. @default undefined: every `intervalMs` from start
+   */
+  readonly schedule?: CronSchedule | undefined;
   /** Rows older than this many days are deleted (LOG_RETENTION_DAYS). */
   readonly retentionDays: number;
   /** Rows deleted per transaction. @default 1000 */
@@ -58,8 +65,9 @@ export interface CleanupRun {
 }
 
 /**
- * Deletes the `logs` rows older than the retention: once at start, then on every tick of a
- * PeriodicTimer. The port of the seed's `TCleanupService`, without its bugs:
+ * Deletes the `logs` rows older than the retention: at each occurrence of a cron schedule
+ * (CLEANUP_SCHEDULE, on a CronTimer), or, in interval mode (CLEANUP_INTERVAL_MS), once at start
+ * and then on every tick of a PeriodicTimer. The port of the seed's `TCleanupService`, without its bugs:
  *
  * - the seed slept an hour with `Sleep(60 * 60 * 1000)`, deaf to cancellation, so a stop waited up
  *   to an hour; here the wait is `timer.waitForNextTick(stopping)`, which a stop ends at once;
@@ -79,6 +87,9 @@ export class CleanupService extends BackgroundService {
   readonly #logger: Logger;
   readonly #activity: ActivityLog;
   readonly #intervalMs: number;
+  readonly #schedule: CronSchedule | undefined;
+  /** The schedule's timer while this replica runs it: for the next run in /status. */
+  #cronTimer: CronTimer | undefined = undefined;
   readonly #retentionMs: number;
   readonly #batchSize: number;
   readonly #batchPauseMs: number;
@@ -100,6 +111,7 @@ export class CleanupService extends BackgroundService {
     this.#logger = logger;
     this.#activity = activity;
     this.#intervalMs = options.intervalMs;
+    this.#schedule = options.schedule;
     this.#retentionMs = options.retentionDays * DAY_MS;
     this.#batchSize = options.batchSize ?? 1_000;
     this.#batchPauseMs = options.batchPauseMs ?? 5;
@@ -107,6 +119,7 @@ export class CleanupService extends BackgroundService {
   }
 
   protected override async execute(stopping: AbortSignal): Promise<void> {
+    if (this.#schedule !== undefined) return this.#executeOnSchedule(stopping, this.#schedule, this.#cluster);
     if (this.#cluster !== undefined) return this.#executeAsLeader(stopping, this.#cluster);
     // Created before the first run, so that runs stay on a fixed rate from start.
     using timer = new PeriodicTimer(this.#intervalMs, { timeProvider: this.#time });
@@ -120,6 +133,63 @@ export class CleanupService extends BackgroundService {
         await this.#runOnce(stopping);
       }
     } finally {
+      this.#logger.info(`Cleanup: stopped after ${this.#runs} run${this.#runs === 1 ? '' : 's'}`);
+    }
+  }
+
+  /**
+   * Schedule mode (CLEANUP_SCHEDULE): one run per occurrence, none at start. A run that overruns
+   * the next occurrence makes it wait (one run, right after), never overlap. In cluster mode it
+   * runs only on the leader, and each occurrence is claimed in `cluster_runs` with its occurrence
+   * time as `started_at` and the leader's fencing token: a claim is refused when that occurrence
+   * (or a later one) was already started, or when the token is stale, so each occurrence runs
+   * once across the cluster, whatever the leader changes. A new leader catches up once on an
+   * occurrence missed while no replica led. (An occurrence whose leader died mid-run is not run
+   * again: the next occurrence deletes what it left.)
+   */
+  async #executeOnSchedule(stopping: AbortSignal, schedule: CronSchedule, cluster: CleanupClusterOptions | undefined): Promise<void> {
+    const token = this.clusterLease?.fencingToken ?? 0;
+    const lastOccurrence = cluster?.runs.lastStartedAt(CLEANUP_RUN_KIND);
+    using timer = new CronTimer(schedule, { timeProvider: this.#time, overlap: 'wait', catchUp: 'run-once', lastOccurrence });
+    this.#cronTimer = timer;
+    this.#logger.info(
+      `Cleanup: deleting logs rows older than ${this.#retentionMs / DAY_MS} days on the schedule ${schedule.toString()}; next run ${new Date(timer.nextOccurrence ?? Number.NaN).toISOString()}` +
+        (cluster === undefined ? '' : ` (${cluster.replicaId} leads, fencing token ${token})`),
+    );
+    try {
+      for (;;) {
+        const occurrence = await timer.waitForNextOccurrence(stopping);
+        if (occurrence === undefined) return;
+        if (cluster === undefined) {
+          await this.#runOnce(stopping);
+          continue;
+        }
+        let claim: ReturnType<ClusterRunOptions['runs']['begin']>;
+        try {
+          claim = cluster.runs.begin(CLEANUP_RUN_KIND, cluster.replicaId, token, occurrence, 1);
+        } catch (error) {
+          this.#logger.warn(`Cleanup: the run of ${new Date(occurrence).toISOString()} could not be claimed; skipping it`, { error });
+          continue;
+        }
+        if (!claim.ok) {
+          if (claim.reason === 'too-soon') continue; // Another leader already ran this occurrence.
+          this.#logger.error(
+            `Cleanup: the run record refused fencing token ${token} (a run under token ${claim.highestToken} was recorded); ` +
+              `releasing the lease "${CLEANUP_SINGLETON}" and campaigning again`,
+            { fencingToken: token, highestToken: claim.highestToken, replica: cluster.replicaId },
+          );
+          await this.clusterLease?.release();
+          return;
+        }
+        const outcome = await this.#runOnce(stopping);
+        try {
+          cluster.runs.end(claim.id, this.#time.now(), outcome);
+        } catch (error) {
+          this.#logger.warn('Cleanup: the end of the run could not be recorded', { error });
+        }
+      }
+    } finally {
+      this.#cronTimer = undefined;
       this.#logger.info(`Cleanup: stopped after ${this.#runs} run${this.#runs === 1 ? '' : 's'}`);
     }
   }
@@ -191,7 +261,13 @@ export class CleanupService extends BackgroundService {
       state: this.status,
       ...(this.#cluster !== undefined && { leader: this.clusterLease !== undefined, replica: this.#cluster.replicaId }),
       running: this.#running,
-      intervalMs: this.#intervalMs,
+      ...(this.#schedule === undefined
+        ? { intervalMs: this.#intervalMs }
+        : {
+            schedule: this.#schedule.expression,
+            timeZone: this.#schedule.timeZone,
+            nextRun: this.#cronTimer?.nextOccurrence === undefined ? null : new Date(this.#cronTimer.nextOccurrence).toISOString(),
+          }),
       retentionDays: this.#retentionMs / DAY_MS,
       runs: this.#runs,
       processed: this.#totalDeleted,

@@ -24,8 +24,19 @@ export interface AppConfig {
   readonly weatherLongitude: number;
   /** WEATHER_REFRESH_MS / --weather-refresh-ms. @default 60000 */
   readonly weatherRefreshMs: number;
-  /** CLEANUP_INTERVAL_MS / --cleanup-interval-ms. @default 3600000 */
+  /**
+   * CLEANUP_INTERVAL_MS / --cleanup-interval-ms: ms between cleanups, the first at start. Used only
+   * when {@link cleanupSchedule} is undefined, which setting it makes so. @default 3600000
+   */
   readonly cleanupIntervalMs: number;
+  /**
+   * CLEANUP_SCHEDULE / --cleanup-schedule: the cron expression the cleanup runs on, read in
+   * {@link cleanupTimeZone}; `undefined` when CLEANUP_INTERVAL_MS was set (interval mode).
+   * @default '0 * * * *'
+   */
+  readonly cleanupSchedule: string | undefined;
+  /** CLEANUP_TIME_ZONE / --cleanup-time-zone: the IANA zone of {@link cleanupSchedule}. @default 'UTC' */
+  readonly cleanupTimeZone: string;
   /** LOG_RETENTION_DAYS / --log-retention-days: rows older than this are deleted. @default 30 */
   readonly logRetentionDays: number;
   /** CHANNEL_CAPACITY / --channel-capacity: bounded file channel capacity. @default 100 */

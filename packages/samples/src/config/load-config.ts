@@ -1,4 +1,4 @@
-import { parseLogLevel, type MinimumLogLevel } from '@hostkit/core';
+import { CronSchedule, parseLogLevel, type MinimumLogLevel } from '@hostkit/core';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import process from 'node:process';
@@ -28,6 +28,9 @@ interface Setting<T> {
 }
 
 const MAX_TIMER_MS = 2_147_483_647; // setTimeout's limit (about 24.8 days)
+
+/** When the cleanup runs unless told otherwise: hourly, at minute 0. */
+export const DEFAULT_CLEANUP_SCHEDULE = '0 * * * *';
 
 function integer(min: number, max: number, what = `an integer from ${min} to ${max}`): Setting<number>['parse'] {
   return (text) => {
@@ -96,7 +99,33 @@ const settings = {
   weatherLatitude: setting('WEATHER_LATITUDE', 'latitude of the forecast, degrees north', '52.52 (Berlin)', () => 52.52, decimal(-90, 90)),
   weatherLongitude: setting('WEATHER_LONGITUDE', 'longitude of the forecast, degrees east', '13.41 (Berlin)', () => 13.41, decimal(-180, 180)),
   weatherRefreshMs: setting('WEATHER_REFRESH_MS', 'ms between forecast refreshes', '60000', () => 60_000, integer(50, MAX_TIMER_MS)),
-  cleanupIntervalMs: setting('CLEANUP_INTERVAL_MS', 'ms between log cleanups', '3600000', () => 3_600_000, integer(10, MAX_TIMER_MS)),
+  cleanupIntervalMs: setting(
+    'CLEANUP_INTERVAL_MS',
+    'ms between log cleanups, from start; when set, it replaces CLEANUP_SCHEDULE',
+    '3600000 (unused unless set)',
+    () => 3_600_000,
+    integer(10, MAX_TIMER_MS),
+  ),
+  cleanupSchedule: setting<string | undefined>(
+    'CLEANUP_SCHEDULE',
+    'when log cleanups run: a cron expression, 5 fields (or 6, seconds first), read in CLEANUP_TIME_ZONE',
+    '0 * * * * (hourly, at minute 0)',
+    () => DEFAULT_CLEANUP_SCHEDULE,
+    (text) => {
+      try {
+        return { ok: true, value: new CronSchedule(text).expression };
+      } catch {
+        return { ok: false, expected: 'a cron expression of 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), e.g. "0 * * * *"' };
+      }
+    },
+  ),
+  cleanupTimeZone: setting('CLEANUP_TIME_ZONE', 'the IANA time zone CLEANUP_SCHEDULE is read in', 'UTC', () => 'UTC', (text) => {
+    try {
+      return { ok: true, value: new CronSchedule('0 * * * *', { timeZone: text }).timeZone };
+    } catch {
+      return { ok: false, expected: 'an IANA time zone such as UTC, Europe/Berlin or America/New_York' };
+    }
+  }),
   logRetentionDays: setting('LOG_RETENTION_DAYS', 'days of logs rows to keep', '30', () => 30, integer(1, 36_500)),
   channelCapacity: setting('CHANNEL_CAPACITY', 'files waiting to be processed, at most', '100', () => 100, integer(1, 1_000_000)),
   uploadMaxBytes: setting(
@@ -262,6 +291,15 @@ export function loadConfig(args: readonly string[], env: Readonly<Record<string,
       const via = raw.source === spec.env ? '' : ` (given as ${raw.source})`;
       problems.push(`${spec.env}${via} must be ${parsed.expected}; got ${JSON.stringify(spec.redact?.(raw.text) ?? raw.text)}`);
     }
+  }
+  // CLEANUP_INTERVAL_MS, the older setting, keeps working: set alone, it picks interval mode
+  // (runs from start, every interval). Set with CLEANUP_SCHEDULE, which one is meant is unclear.
+  const isSet = (key: SettingKey): boolean => fromFlags.has(key) || (env[settings[key].env] ?? '') !== '';
+  if (isSet('cleanupIntervalMs')) {
+    if (isSet('cleanupSchedule')) {
+      problems.push('CLEANUP_INTERVAL_MS and CLEANUP_SCHEDULE are both set: set one of them (an interval from start, or a cron schedule)');
+    }
+    values['cleanupSchedule'] = undefined;
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = values as unknown as AppConfig;

@@ -32,6 +32,8 @@ describe('loadConfig', () => {
       weatherLongitude: 13.41,
       weatherRefreshMs: 60_000,
       cleanupIntervalMs: 3_600_000,
+      cleanupSchedule: '0 * * * *',
+      cleanupTimeZone: 'UTC',
       logRetentionDays: 30,
       channelCapacity: 100,
       uploadMaxBytes: 10_485_760,
@@ -86,6 +88,8 @@ describe('loadConfig', () => {
       weatherLongitude: 151.21,
       weatherRefreshMs: 500,
       cleanupIntervalMs: 250,
+      cleanupSchedule: undefined,
+      cleanupTimeZone: 'UTC',
       logRetentionDays: 7,
       channelCapacity: 5,
       uploadMaxBytes: 1024,
@@ -143,6 +147,9 @@ describe('loadConfig', () => {
     ['WEATHER_REFRESH_MS', '1e3', 'an integer from 50 to 2147483647'],
     ['CLEANUP_INTERVAL_MS', '1h', 'an integer from 10 to 2147483647'],
     ['CLEANUP_INTERVAL_MS', '99999999999', 'an integer from 10 to 2147483647'],
+    ['CLEANUP_SCHEDULE', '0 25 * * *', 'a cron expression of 5 fields (minute hour day-of-month month day-of-week) or 6 (second first)'],
+    ['CLEANUP_SCHEDULE', 'hourly', 'a cron expression of 5 fields'],
+    ['CLEANUP_TIME_ZONE', 'Europe/Atlantis', 'an IANA time zone such as UTC, Europe/Berlin or America/New_York'],
     ['LOG_RETENTION_DAYS', '0', 'an integer from 1 to 36500'],
     ['CHANNEL_CAPACITY', '0', 'an integer from 1 to 1000000'],
     ['UPLOAD_MAX_BYTES', '10MiB', 'an integer number of bytes >= 1'],
@@ -163,6 +170,20 @@ describe('loadConfig', () => {
     expect(problem).toContain(variable);
     expect(problem).toContain(JSON.stringify(value));
     expect(problem).toContain(expected);
+  });
+
+  it('reads CLEANUP_SCHEDULE in CLEANUP_TIME_ZONE, and runs on the hourly schedule unless CLEANUP_INTERVAL_MS is set alone', () => {
+    const scheduled = configOf(loadConfig([], { CLEANUP_SCHEDULE: '30 2 * * *', CLEANUP_TIME_ZONE: 'Europe/Berlin' }, cwd));
+    expect([scheduled.cleanupSchedule, scheduled.cleanupTimeZone]).toEqual(['30 2 * * *', 'Europe/Berlin']);
+    expect(configOf(loadConfig(['--cleanup-schedule', '*/10 * * * * *'], {}, cwd)).cleanupSchedule).toBe('*/10 * * * * *');
+    expect(configOf(loadConfig([], { CLEANUP_INTERVAL_MS: '5000' }, cwd)).cleanupSchedule).toBeUndefined();
+    expect(configOf(loadConfig([], { CLEANUP_INTERVAL_MS: '' }, cwd)).cleanupSchedule).toBe('0 * * * *');
+  });
+
+  it('refuses CLEANUP_INTERVAL_MS and CLEANUP_SCHEDULE set together, naming both', () => {
+    expect(problemsOf([], { CLEANUP_INTERVAL_MS: '5000', CLEANUP_SCHEDULE: '0 * * * *' })).toEqual([
+      'CLEANUP_INTERVAL_MS and CLEANUP_SCHEDULE are both set: set one of them (an interval from start, or a cron schedule)',
+    ]);
   });
 
   it('names the flag too when the bad value came from one', () => {

@@ -42,6 +42,22 @@ afterAll(async () => {
 });
 
 describe.each(RUNTIMES)('a bad environment for the samples program on %s', (runtime) => {
+  it(
+    'refuses a bad CLEANUP_SCHEDULE before anything starts, naming the variable, the value and what was expected',
+    async () => {
+      await using app = await spawnApp({ runtime, env: { CLEANUP_SCHEDULE: '0 25 * * *' } });
+      const exit = await app.waitForExit(EXIT_WAIT_MS);
+      expect(exit).toEqual({ code: 2, signal: null });
+      expect(app.stderr()).toContain(
+        'CLEANUP_SCHEDULE must be a cron expression of 5 fields (minute hour day-of-month month day-of-week) or 6 (second first), e.g. "0 * * * *"; got "0 25 * * *"',
+      );
+      expect(app.stderr()).toContain('Nothing was started.');
+      expect(app.output()).not.toMatch(STACK_LINE);
+      expect(app.stdout()).not.toContain('listening on');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   it.each([
     ['/proc/hostkit-data', 'a procfs path (Node used to loop for ever at 100% CPU)'],
     ['/sys/hostkit-data', 'a sysfs path'],
