@@ -15,11 +15,13 @@ describe.each(RUNTIMES)('the console log of the samples program on %s', (runtime
     'logs the start with its services, each accepted upload and each service stopping, at the default level',
     async () => {
       await using app = await startApp({ runtime });
-      expect(app.stdout()).toMatch(new RegExp(`INFO  samples\\.Http Host started: running cleanup, weather, files on ${runtime}; data in `));
+      // The start line follows the "listening" line that startApp waited for: wait for it too.
+      await app.waitForOutput(new RegExp(`INFO  samples\\.Http Host started: running cleanup, weather, files on ${runtime}; data in `), 30_000);
       const accepted = await upload(app, 'hello.txt', 'hello');
       expect(accepted.status).toBe(202);
       await pollUntil(async () => ((await filesStatus(app))['processed'] === 1 ? true : undefined), { description: 'the upload is processed' });
-      expect(app.stdout()).toContain(`INFO  samples.FileUpload Upload accepted: ${String(accepted.body['name'])} (5 bytes), queued for processing`);
+      const acceptedLine = `INFO  samples.FileUpload Upload accepted: ${String(accepted.body['name'])} (5 bytes), queued for processing`;
+      await app.waitForOutput(new RegExp(acceptedLine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 30_000);
       // One line per processed file is debug: not at the default level.
       expect(app.stdout()).not.toContain('Processed ');
       app.kill('SIGTERM');
