@@ -223,10 +223,10 @@ let caseCounter = 0;
 const uniqueName = (part: string): string => `${part}-${++caseCounter}`;
 
 /** hostkit's RedisWorkQueue (or the same class from another module, for before/after comparisons). */
-function hostkitSide(label: string, Queue: QueueClass, open: (name: string) => Promise<RedisConnection>): Side {
+function hostkitSide(label: string, Queue: QueueClass, open: (name: string) => Promise<RedisConnection>, prefetch?: number): Side {
   const closers: Array<() => Promise<void>> = [];
   const queueOn = async (role: string, name: string): Promise<RedisWorkQueue<Job>> => {
-    const queue = new Queue<Job>({ connection: await open(role), name, keyPrefix: HOSTKIT_PREFIX });
+    const queue = new Queue<Job>({ connection: await open(role), name, keyPrefix: HOSTKIT_PREFIX, prefetch });
     closers.push(() => queue.close());
     return queue;
   };
@@ -523,7 +523,8 @@ await runSuite(import.meta.url, async ({ quick }) => {
   if (why !== undefined) {
     return { cases: [], ratios: [], skipped: `no Redis reachable at ${redisUrl} (${why}); set REDIS_URL to run it` };
   }
-  const rounds = quick ? 2 : 10;
+  // `BENCH_WQ_ROUNDS=<n>`: measured rounds per part instead of 2 (quick) or 10 (full).
+  const rounds = process.env['BENCH_WQ_ROUNDS'] === undefined ? (quick ? 2 : 10) : Number(process.env['BENCH_WQ_ROUNDS']);
   const warmupRounds = 1;
   const payloads = quick ? [SMALL] : [SMALL, LARGE];
   const items = quick
@@ -551,14 +552,16 @@ await runSuite(import.meta.url, async ({ quick }) => {
   const baselinePath = process.env['BENCH_WQ_BASELINE'];
   const HOSTKIT = 'hostkit';
   const BASELINE = 'hostkit (BENCH_WQ_BASELINE)';
-  const hostkit = hostkitSide(HOSTKIT, RedisWorkQueue, open);
+  // `BENCH_WQ_PREFETCH=<n>`: hostkit's prefetch (default: the queue's own default), for trying other values.
+  const prefetch = process.env['BENCH_WQ_PREFETCH'] === undefined ? undefined : Number(process.env['BENCH_WQ_PREFETCH']);
+  const hostkit = hostkitSide(HOSTKIT, RedisWorkQueue, open, prefetch);
   const bare = bareSide(open);
   const bullmq = bullmqSide(redisUrl);
   const sides = [hostkit, bare, bullmq];
   let baseline: Side | undefined;
   if (baselinePath !== undefined && baselinePath !== '') {
     const module = (await import(pathToFileURL(baselinePath).href)) as { RedisWorkQueue: QueueClass };
-    baseline = hostkitSide(BASELINE, module.RedisWorkQueue, open);
+    baseline = hostkitSide(BASELINE, module.RedisWorkQueue, open, prefetch);
     sides.push(baseline);
   }
 
