@@ -208,7 +208,9 @@ function printSummary(outcomes: readonly Outcome[], args: Args): { crashes: numb
         }
         else {
           if (!ratio.pass) misses++;
-          row.push(String(ratio.value), ratio.pass ? 'PASS' : 'MISS');
+          // A paired ratio shows its per-round spread: `1.62 (1.41-1.80)`.
+          const spread = ratio.spread === undefined ? '' : ` (${ratio.spread.min}-${ratio.spread.max})`;
+          row.push(`${ratio.value}${spread}`, ratio.pass ? 'PASS' : 'MISS');
         }
       }
       return row;

@@ -18,6 +18,10 @@ import { fileURLToPath } from 'node:url';
 export interface BenchCase {
   readonly name: string;
   readonly run: (items: number) => Promise<unknown> | void;
+  /** Untimed, before each sample (warm-up and measured): e.g. fill the queue that `run` drains. */
+  readonly before?: ((items: number) => Promise<unknown> | void) | undefined;
+  /** Untimed, after each sample: e.g. check that every item was seen exactly once and nothing is left. Throw to fail the suite. */
+  readonly after?: ((items: number) => Promise<unknown> | void) | undefined;
 }
 
 export interface CaseResult {
@@ -34,6 +38,20 @@ export interface Ratio {
   readonly value: number;
   readonly target: number;
   readonly pass: boolean;
+  /**
+   * For a ratio of paired samples ({@link pairedRatio}): the lowest and highest per-round ratio,
+   * `value` being their median.
+   */
+  readonly spread?: { readonly min: number; readonly max: number } | undefined;
+}
+
+/** The per-round ratios of two cases measured in the same rounds: their median, min and max. */
+export interface PairedRatio {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  /** One per measured round, in round order. */
+  readonly rounds: readonly number[];
 }
 
 /** The JSON written per suite and runtime: exactly these fields, nothing else. */
@@ -200,12 +218,14 @@ export async function measureInterleaved(
       const benchCase = cases[index]!;
       // Untimed: a full GC, one turn of the event loop (finalization callbacks and other cleanup
       // that waits for a task run here), and a second GC for what that cleanup let go.
+      await benchCase.before?.(items);
       if (collectGarbage) gc();
       await macrotask();
       if (collectGarbage) gc();
       const start = performance.now();
       await benchCase.run(items);
       const elapsedMs = performance.now() - start;
+      await benchCase.after?.(items);
       if (round >= warmupRounds) samples[index]!.push(items / (elapsedMs / 1000));
     }
     const kind = round < warmupRounds ? 'warm-up' : 'measured';
@@ -231,6 +251,27 @@ export function caseNamed(results: readonly CaseResult[], name: string): CaseRes
 /** Median ops/sec of case `a` divided by that of case `b`. */
 export function speedRatio(results: readonly CaseResult[], a: string, b: string): number {
   return caseNamed(results, a).opsPerSec / caseNamed(results, b).opsPerSec;
+}
+
+/**
+ * Case `a` over case `b` round by round (both measured in the same rounds by one
+ * {@link measureInterleaved}): a burst of load that hits one round hits both samples of the
+ * pair, so the spread of the paired ratios says how far one run can be trusted.
+ */
+export function pairedRatio(results: readonly CaseResult[], a: string, b: string): PairedRatio {
+  const x = caseNamed(results, a).samples;
+  const y = caseNamed(results, b).samples;
+  if (x.length !== y.length || x.length === 0) {
+    throw new RangeError(`Expected ${JSON.stringify(a)} and ${JSON.stringify(b)} to have the same number of rounds (>= 1), got ${x.length} and ${y.length}`);
+  }
+  const rounds = x.map((value, i) => value / y[i]!);
+  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+}
+
+/** A paired ratio judged like {@link atLeast} on its median, with its spread kept. */
+export function atLeastPaired(name: string, paired: PairedRatio, target: number, digits = 2): Ratio {
+  const judged = atLeast(name, paired.median, target, digits);
+  return { ...judged, spread: { min: round(paired.min, digits), max: round(paired.max, digits) } };
 }
 
 function round(value: number, digits: number): number {
@@ -350,8 +391,15 @@ export async function runSuite(moduleUrl: string, body: (context: SuiteContext) 
     console.log('');
     console.log(
       formatTable(
-        ['ratio', 'value', 'target', 'result'],
-        outcome.ratios.map((ratio) => [ratio.name, String(ratio.value), formatTarget(ratio), ratio.pass ? 'PASS' : 'MISS']),
+        ['ratio', 'value', 'min', 'max', 'target', 'result'],
+        outcome.ratios.map((ratio) => [
+          ratio.name,
+          String(ratio.value),
+          ratio.spread === undefined ? '' : String(ratio.spread.min),
+          ratio.spread === undefined ? '' : String(ratio.spread.max),
+          formatTarget(ratio),
+          ratio.pass ? 'PASS' : 'MISS',
+        ]),
       ),
     );
     for (const note of outcome.notes ?? []) console.log(`note: ${note}`);

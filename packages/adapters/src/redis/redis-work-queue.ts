@@ -1,3 +1,4 @@
+import { clearImmediate, setImmediate } from 'node:timers';
 import {
   throwIfAborted,
   WorkItemLostError,
@@ -25,6 +26,7 @@ import type { RedisConnection } from './redis-connection.ts';
 import { checkKeyPrefix, checkName } from './redis-keys.ts';
 import { RedisLogEvents } from './redis-log-events.ts';
 import {
+  ackManyScript,
   ackScript,
   countsScript,
   enqueueDelayedScript,
@@ -104,10 +106,22 @@ interface Waiter {
   readonly onAbort: () => void;
 }
 
-/** A handover waiting for the next handover script, and how to mark its item lost. */
+/**
+ * A handover waiting for the next handover script, and how to mark its item lost. `queued` until
+ * the script is sent; `dropped` when the item was acked first (the ack finishes the entry, so
+ * there is nothing left to count).
+ */
 interface PendingHandover {
   readonly delivery: Delivery;
   readonly lose: () => void;
+  state: 'queued' | 'sent' | 'dropped';
+}
+
+/** An ack waiting for the next batched ack script. */
+interface PendingAck {
+  readonly delivery: Delivery;
+  readonly resolve: (result: number) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -169,6 +183,8 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #closing: Promise<void> | undefined;
   #wakeSleep: (() => void) | undefined;
   #handoverBatch: PendingHandover[] = [];
+  #handoverTimer: ReturnType<typeof setImmediate> | undefined;
+  #ackBatch: PendingAck[] = [];
   /** Handover scripts under way: `close` waits for them before giving the buffer back. */
   readonly #handovers = new Set<Promise<unknown>>();
   #agingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -314,6 +330,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     }
     await this.#loop;
     // Recorded before anything is given back, so that what was handed over is not given back uncounted.
+    this.#flushHandovers();
     await Promise.allSettled(this.#handovers);
     const unserved = this.#buffer.splice(0);
     if (this.#groupReady && this.#connection.isReady) {
@@ -332,27 +349,40 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       throw signal.reason;
     }
     // Handed over now, synchronously: no await between here and the caller, so no abort can drop it.
-    const { item, lose } = this.#toItem(delivery, delivery.handedBefore + 1);
-    this.#recordHandover(delivery, lose);
+    const handover: PendingHandover = { delivery, lose: () => undefined, state: 'queued' };
+    const { item, lose } = this.#toItem(delivery, delivery.handedBefore + 1, handover);
+    this.#recordHandover(Object.assign(handover, { lose }));
     return item;
   }
 
   /**
-   * Records on the server that `delivery` reached a receiver (counting the delivery, and starting
-   * a full visibility timeout), without making the receive wait: handovers of one tick go out as
-   * one script, pipelined ahead of the items' acks on the same connection. When the reservation
-   * turned out to be over (it expired during a Redis stall and another handle claimed it), the
-   * item is marked lost, so its ack and extend fail with WorkItemLostError.
+   * Records on the server that a delivery reached a receiver (counting the delivery, and starting
+   * a full visibility timeout), without making the receive wait: the handovers of one turn of the
+   * event loop go out as one script, sent at the next macrotask (setImmediate), or at once before
+   * the item's nack, release or extend, so that those always see it recorded. An item acked
+   * before then needs no record (the ack finishes the entry, counted or not), so a short handler
+   * costs one script per job, not two. When the reservation turned out to be over (it expired
+   * during a Redis stall and another handle claimed it), the item is marked lost, so its ack and
+   * extend fail with WorkItemLostError.
    */
-  #recordHandover(delivery: Delivery, lose: () => void): void {
-    this.#handoverBatch.push({ delivery, lose });
-    // Receives of one tick share one script call.
-    if (this.#handoverBatch.length === 1) queueMicrotask(() => this.#flushHandovers());
+  #recordHandover(handover: PendingHandover): void {
+    this.#handoverBatch.push(handover);
+    this.#handoverTimer ??= setImmediate(() => {
+      this.#handoverTimer = undefined;
+      this.#flushHandovers();
+    });
   }
 
+  /** Sends the queued handovers (those not dropped by an ack) as one script. */
   #flushHandovers(): void {
-    const batch = this.#handoverBatch;
+    if (this.#handoverTimer !== undefined) {
+      clearImmediate(this.#handoverTimer);
+      this.#handoverTimer = undefined;
+    }
+    const batch = this.#handoverBatch.filter((pending) => pending.state === 'queued');
     this.#handoverBatch = [];
+    if (batch.length === 0) return;
+    for (const pending of batch) pending.state = 'sent';
     const args = [this.#group, this.#consumer, ...batch.flatMap(({ delivery }) => [delivery.streamId, String(delivery.counter)])];
     const recorded = this.#connection.runScript<number[]>(handoverScript, this.#keys, args).then(
       (results) => {
@@ -429,7 +459,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     }, wait);
   }
 
-  #toItem(delivery: Delivery, deliveries: number): { item: WorkItem<T>; lose: () => void } {
+  #toItem(delivery: Delivery, deliveries: number, handover: PendingHandover): { item: WorkItem<T>; lose: () => void } {
     let over = false;
     const deliveryCount = delivery.priorDeliveries + deliveries;
     const lost = (what: string): WorkItemLostError =>
@@ -442,7 +472,12 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       if (over || this.#closed) throw lost(what);
       let result: number;
       try {
-        result = await this.#runDeliveryScript(script, delivery, args, signal);
+        if (script === ackScript && handover.state === 'queued') handover.state = 'dropped';
+        // The handover is recorded before whatever else the handler does with the item.
+        if (handover.state === 'queued') this.#flushHandovers();
+        result = script === ackScript && signal === undefined
+          ? await this.#queueAck(delivery)
+          : await this.#runDeliveryScript(script, delivery, args, signal);
       } catch (error) {
         // The stream or its group is gone (Redis lost its data): so is this delivery.
         if (!isNoGroup(error)) throw error;
@@ -475,6 +510,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       release: async (signal?: AbortSignal): Promise<void> => {
         throwIfAborted(signal);
         if (over || this.#closed) throw lost('release');
+        if (handover.state === 'queued') this.#flushHandovers();
         const args = [this.#group, this.#consumer, '0', delivery.streamId, String(delivery.counter)];
         const released = await this.#connection.runScript<number>(releaseScript, this.#keys, args, signal);
         over = true;
@@ -491,6 +527,27 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
         over = true;
       },
     };
+  }
+
+  /**
+   * Acks `delivery` in one script with the other acks of this tick (acks without a signal: one
+   * that can abort is sent alone, so that its abort cannot touch the others).
+   */
+  #queueAck(delivery: Delivery): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#ackBatch.push({ delivery, resolve, reject });
+      if (this.#ackBatch.length === 1) queueMicrotask(() => this.#flushAcks());
+    });
+  }
+
+  #flushAcks(): void {
+    const batch = this.#ackBatch;
+    this.#ackBatch = [];
+    const args = [this.#group, this.#consumer, ...batch.flatMap(({ delivery }) => [delivery.streamId, String(delivery.counter)])];
+    void this.#connection.runScript<number[]>(ackManyScript, this.#keys, args).then(
+      (results) => batch.forEach((pending, i) => pending.resolve(Number(results[i] ?? 0))),
+      (error: unknown) => batch.forEach((pending) => pending.reject(error)),
+    );
   }
 
   #runDeliveryScript(script: typeof ackScript, delivery: Delivery, args: string[], signal?: AbortSignal): Promise<number> {
@@ -607,7 +664,9 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     const [stream] = this.#keys as [string];
     const reply = await reader.sendCommand<unknown>([
       'XREADGROUP', 'GROUP', this.#group, this.#consumer,
-      'COUNT', String(this.#prefetch), 'BLOCK', String(blockMs), 'STREAMS', stream, '>',
+      // As many as receives wait, at least `prefetch`: a consumer with 100 handlers idle takes 100
+      // at once, and reserves no more than it can hand over right away.
+      'COUNT', String(Math.max(this.#prefetch, this.#waiters.length)), 'BLOCK', String(blockMs), 'STREAMS', stream, '>',
     ]);
     const readAt = Date.now();
     for (const [streamId, fields] of streamEntries(reply)) {

@@ -67,6 +67,24 @@ return 1
 `);
 
 /**
+ * ARGV: group, consumer, then pairs of (stream id, delivery counter): the acks of one tick in one
+ * call. Returns, per pair, 1 when acked, 0 when the delivery is over.
+ */
+export const ackManyScript: LuaScript = new LuaScript(`${prelude}
+local group, consumer = ARGV[1], ARGV[2]
+local out = {}
+for i = 3, #ARGV, 2 do
+  if held(group, consumer, ARGV[i], ARGV[i + 1]) then
+    finish(group, ARGV[i])
+    table.insert(out, 1)
+  else
+    table.insert(out, 0)
+  end
+end
+return out
+`);
+
+/**
  * ARGV: group, consumer, stream id, delivery counter, delay ms, maxDeliveries, reason, maxDeadLetters.
  * Returns 0 when the delivery is over, 1 when scheduled again, 2 when dead-lettered.
  */

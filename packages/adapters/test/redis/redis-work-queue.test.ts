@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { WorkItemLostError, WorkQueueClosedError, type WorkItem, type WorkQueue, type WorkQueueOptions } from '@hostkit/core';
 import { describeWorkQueueContract } from '../../../core/test/work-queue/work-queue-contract.ts';
 import { RedisWorkQueue, type RedisConnection } from '../../src/redis/index.ts';
+import type { LuaScript } from '../../src/redis/lua-script.ts';
+import { ackManyScript, handoverScript } from '../../src/redis/work-queue-scripts.ts';
 import {
   advanceBySleeping,
   connectTestRedis,
@@ -12,6 +14,44 @@ import {
   uniquePrefix,
   until,
 } from './redis-test-server.ts';
+
+/**
+ * A handle on a connection whose script calls and reader commands are recorded, for tests of how
+ * many round trips the queue makes.
+ */
+async function recordedQueue(
+  keyPrefix: string,
+  options: WorkQueueOptions & { readonly prefetch?: number } = {},
+): Promise<{ queue: RedisWorkQueue<unknown>; scripts: LuaScript[]; readerCommands: string[][]; close: () => Promise<void> }> {
+  const connection = await connectTestRedis();
+  const scripts: LuaScript[] = [];
+  const readerCommands: string[][] = [];
+  const runScript = connection.runScript.bind(connection);
+  connection.runScript = ((script: LuaScript, ...rest: Parameters<typeof runScript> extends [unknown, ...infer R] ? R : never) => {
+    scripts.push(script);
+    return runScript(script, ...rest);
+  }) as typeof connection.runScript;
+  const duplicate = connection.duplicate.bind(connection);
+  connection.duplicate = ((...args: Parameters<typeof duplicate>) => {
+    const reader = duplicate(...args);
+    const sendCommand = reader.sendCommand.bind(reader);
+    reader.sendCommand = ((command: readonly string[], ...rest: unknown[]) => {
+      readerCommands.push([...command]);
+      return (sendCommand as (...a: unknown[]) => Promise<unknown>)(command, ...rest);
+    }) as typeof reader.sendCommand;
+    return reader;
+  }) as typeof connection.duplicate;
+  const queue = new RedisWorkQueue<unknown>({ ...options, connection, name: 'jobs', keyPrefix, pollIntervalMs: 100 });
+  return {
+    queue,
+    scripts,
+    readerCommands,
+    close: async () => {
+      await queue.close();
+      await connection.close();
+    },
+  };
+}
 
 /** One test's queue name and prefix; each handle gets its own connection, as another process would. */
 async function queueFixture(): Promise<{
@@ -255,6 +295,66 @@ describeWithRedis('RedisWorkQueue', redisSuiteOptions, () => {
         expect([...seen.values()].every((count) => count === 1)).toBe(true);
         expect(await producer.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
       } finally {
+        await dispose();
+      }
+    });
+
+    it('acks the items of one tick in one script call, and records no handover for items acked before it was sent', async () => {
+      const { createQueue, keyPrefix, dispose } = await queueFixture();
+      const recorded = await recordedQueue(keyPrefix, { prefetch: 20 });
+      try {
+        const producer = await createQueue();
+        await producer.enqueueMany(Array.from({ length: 20 }, (_, i) => i));
+        const items = await Promise.all(Array.from({ length: 20 }, () => recorded.queue.receive(AbortSignal.timeout(5_000))));
+        const before = recorded.scripts.length;
+        await Promise.all(items.map((item) => item.ack()));
+        expect(recorded.scripts.slice(before)).toEqual([ackManyScript]);
+        await sleep(50);
+        expect(recorded.scripts.filter((script) => script === handoverScript)).toEqual([]);
+        expect(await producer.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+      } finally {
+        await recorded.close();
+        await dispose();
+      }
+    });
+
+    it('counts the delivery of an item nacked or extended in the tick it was received, recording its handover first', async () => {
+      const { createQueue, keyPrefix, dispose } = await queueFixture();
+      const recorded = await recordedQueue(keyPrefix, { maxDeliveries: 1 });
+      try {
+        const producer = await createQueue();
+        await producer.enqueueMany(['nacked', 'extended']);
+        const nacked = await recorded.queue.receive(AbortSignal.timeout(5_000));
+        await nacked.nack({ reason: 'failed at once' });
+        expect(await producer.deadLetters()).toMatchObject([{ id: nacked.id, deliveryCount: 1, reason: 'failed at once' }]);
+        const extended = await recorded.queue.receive(AbortSignal.timeout(5_000));
+        const handoversBefore = recorded.scripts.filter((script) => script === handoverScript).length;
+        await extended.extend();
+        expect(recorded.scripts.filter((script) => script === handoverScript).length).toBe(handoversBefore + 1);
+        await extended.ack();
+      } finally {
+        await recorded.close();
+        await dispose();
+      }
+    });
+
+    it('reads as many entries at once as receives wait, beyond prefetch', async () => {
+      const { createQueue, keyPrefix, dispose } = await queueFixture();
+      const recorded = await recordedQueue(keyPrefix, { prefetch: 2 });
+      try {
+        const producer = await createQueue();
+        const receives = Array.from({ length: 50 }, () => recorded.queue.receive(AbortSignal.timeout(5_000)));
+        await until(() => recorded.readerCommands.some((command) => command[0] === 'XREADGROUP'), 5_000, 'the reader to block');
+        await producer.enqueueMany(Array.from({ length: 50 }, (_, i) => i));
+        const items = await Promise.all(receives);
+        expect(new Set(items.map((item) => item.payload)).size).toBe(50);
+        const counts = recorded.readerCommands
+          .filter((command) => command[0] === 'XREADGROUP')
+          .map((command) => Number(command[command.indexOf('COUNT') + 1]));
+        expect(Math.max(...counts)).toBe(50);
+        await Promise.all(items.map((item) => item.ack()));
+      } finally {
+        await recorded.close();
         await dispose();
       }
     });
