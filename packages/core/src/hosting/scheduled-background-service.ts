@@ -80,7 +80,8 @@ export interface ScheduledOccurrence {
  * ```
  *
  * - Overlap and catch-up follow {@link ScheduledBackgroundServiceOptions.overlap} (default
- *   `skip`) and `catchUp` (default `run-once`). DST as `CronSchedule` documents.
+ *   `skip`) and `catchUp` (default `run-once`). DST as `CronSchedule` documents (an hourly job
+ *   also runs in the second pass of a fall-back's repeated hour).
  * - A run that rejects is logged at error and recorded `failed`; the schedule goes on. A run that
  *   rejects because the service is stopping ends the service.
  * - With `clusterSingleton`, only the leader runs occurrences. With a `runLog` as well, each

@@ -7,6 +7,7 @@ import {
   type Logger,
   type ServiceScopeFactory,
   type TimeProvider,
+  type UnfinishedOccurrencePolicy,
 } from '@hostkit/core';
 import type { ActivityLog } from '../database/activity-log.ts';
 import { sqliteErrorKind } from '../database/sqlite-errors.ts';
@@ -39,6 +40,13 @@ export interface CleanupServiceOptions {
    * until the next tick. @default 60000
    */
   readonly busyRetryMs?: number;
+  /**
+   * Schedule and cluster mode: what a new leader does with the latest occurrence when its leader
+   * died mid-run (started in `cluster_runs`, never ended): `run` it again under the new fencing
+   * token before waiting for the next one, or `skip` it; as core's `ScheduledBackgroundService`.
+   * @default 'run'
+   */
+  readonly unfinished?: UnfinishedOccurrencePolicy | undefined;
   /** Cluster mode: run as a cluster singleton, once per interval across every replica. @default single process */
   readonly cluster?: CleanupClusterOptions | undefined;
 }
@@ -88,6 +96,7 @@ export class CleanupService extends BackgroundService {
   readonly #activity: ActivityLog;
   readonly #intervalMs: number;
   readonly #schedule: CronSchedule | undefined;
+  readonly #unfinished: UnfinishedOccurrencePolicy;
   /** The schedule's timer while this replica runs it: for the next run in /status. */
   #cronTimer: CronTimer | undefined = undefined;
   readonly #retentionMs: number;
@@ -112,6 +121,11 @@ export class CleanupService extends BackgroundService {
     this.#activity = activity;
     this.#intervalMs = options.intervalMs;
     this.#schedule = options.schedule;
+    const unfinished: unknown = options.unfinished ?? 'run';
+    if (unfinished !== 'run' && unfinished !== 'skip') {
+      throw new RangeError(`Expected unfinished to be 'run' or 'skip', got ${typeof unfinished === 'string' ? `"${unfinished}"` : String(unfinished)}`);
+    }
+    this.#unfinished = unfinished;
     this.#retentionMs = options.retentionDays * DAY_MS;
     this.#batchSize = options.batchSize ?? 1_000;
     this.#batchPauseMs = options.batchPauseMs ?? 5;
@@ -144,8 +158,10 @@ export class CleanupService extends BackgroundService {
    * time as `started_at` and the leader's fencing token: a claim is refused when that occurrence
    * (or a later one) was already started, or when the token is stale, so each occurrence runs
    * once across the cluster, whatever the leader changes. A new leader catches up once on an
-   * occurrence missed while no replica led. (An occurrence whose leader died mid-run is not run
-   * again: the next occurrence deletes what it left.)
+   * occurrence missed while no replica led, and (`unfinished: 'run'`, the default) first runs
+   * again the latest occurrence if its leader died mid-run: its row, still without an end, is
+   * taken over under the new fencing token (still one row per occurrence), as core's
+   * `ScheduledBackgroundService` does with its run log.
    */
   async #executeOnSchedule(stopping: AbortSignal, schedule: CronSchedule, cluster: CleanupClusterOptions | undefined): Promise<void> {
     const token = this.clusterLease?.fencingToken ?? 0;
@@ -157,6 +173,7 @@ export class CleanupService extends BackgroundService {
         (cluster === undefined ? '' : ` (${cluster.replicaId} leads, fencing token ${token})`),
     );
     try {
+      if (cluster !== undefined && this.#unfinished === 'run' && !(await this.#rerunUnfinished(stopping, cluster, token))) return;
       for (;;) {
         const occurrence = await timer.waitForNextOccurrence(stopping);
         if (occurrence === undefined) return;
@@ -192,6 +209,45 @@ export class CleanupService extends BackgroundService {
       this.#cronTimer = undefined;
       this.#logger.info(`Cleanup: stopped after ${this.#runs} run${this.#runs === 1 ? '' : 's'}`);
     }
+  }
+
+  /**
+   * Runs again the latest occurrence when a previous leader started it and never ended it (it
+   * died or lost its lease mid-run). Resolves false when the record refused this replica's
+   * fencing token: the lease is released, and the caller returns.
+   */
+  async #rerunUnfinished(stopping: AbortSignal, cluster: CleanupClusterOptions, token: number): Promise<boolean> {
+    let resumed: ReturnType<ClusterRunOptions['runs']['resume']>;
+    let latest: ReturnType<ClusterRunOptions['runs']['latest']>;
+    try {
+      latest = cluster.runs.latest(CLEANUP_RUN_KIND);
+      // A run under this token is this leader's own; one that ended needs nothing.
+      if (latest === undefined || latest.endedAt !== null || latest.fencingToken >= token) return true;
+      resumed = cluster.runs.resume(CLEANUP_RUN_KIND, latest.id, cluster.replicaId, token);
+    } catch (error) {
+      this.#logger.warn('Cleanup: the unfinished run could not be read or taken over; leaving it to the next occurrence', { error });
+      return true;
+    }
+    if (resumed === 'ended') return true;
+    if (resumed === 'stale-token') {
+      this.#logger.error(
+        `Cleanup: the run record refused fencing token ${token} (a greater one was recorded); releasing the lease "${CLEANUP_SINGLETON}" and campaigning again`,
+        { fencingToken: token, replica: cluster.replicaId },
+      );
+      await this.clusterLease?.release();
+      return false;
+    }
+    this.#logger.warn(
+      `Cleanup: the run of ${new Date(latest.startedAt).toISOString()} started on ${latest.replica} (fencing token ${latest.fencingToken}) never ended; running it again`,
+      { occurrence: latest.startedAt, previousReplica: latest.replica, previousToken: latest.fencingToken, fencingToken: token },
+    );
+    const outcome = await this.#runOnce(stopping);
+    try {
+      cluster.runs.end(latest.id, this.#time.now(), outcome);
+    } catch (error) {
+      this.#logger.warn('Cleanup: the end of the run could not be recorded', { error });
+    }
+    return true;
   }
 
   /**

@@ -43,6 +43,8 @@ export class SqliteClusterRunLog implements Disposable {
   readonly #insert: StatementSync;
   readonly #end: StatementSync;
   readonly #list: StatementSync;
+  readonly #latest: StatementSync;
+  readonly #resume: StatementSync;
 
   /** @throws what `openAppDatabase` throws. */
   constructor(dataDir: string) {
@@ -57,6 +59,10 @@ export class SqliteClusterRunLog implements Disposable {
     this.#list = this.#database.prepare(
       'SELECT id, kind, replica, fencing_token AS fencingToken, started_at AS startedAt, ended_at AS endedAt, outcome FROM cluster_runs WHERE kind = ? ORDER BY started_at, id',
     );
+    this.#latest = this.#database.prepare(
+      'SELECT id, kind, replica, fencing_token AS fencingToken, started_at AS startedAt, ended_at AS endedAt, outcome FROM cluster_runs WHERE kind = ? ORDER BY started_at DESC, id DESC LIMIT 1',
+    );
+    this.#resume = this.#database.prepare('UPDATE cluster_runs SET replica = ?, fencing_token = ? WHERE id = ? AND ended_at IS NULL');
   }
 
   /** Epoch ms of the last recorded start of `kind`, or undefined when it never ran. */
@@ -97,15 +103,28 @@ export class SqliteClusterRunLog implements Disposable {
     });
   }
 
+  /** The run of `kind` that started last, or undefined when it never ran. */
+  latest(kind: string): ClusterRun | undefined {
+    const row = this.#latest.get(kind) as unknown as ClusterRun | undefined;
+    return row === undefined ? undefined : toRun(row);
+  }
+
+  /**
+   * Takes over run `id`, which its replica started and never ended (it died mid-run), to run it
+   * again: records it under `replica` and `fencingToken`, in place (still one row per start), unless
+   * a greater fencing token was recorded for `kind` or the run has ended meanwhile.
+   * @returns `resumed` (run it, then {@link end} it), `stale-token`, or `ended` (do not run it).
+   */
+  resume(kind: string, id: number, replica: string, fencingToken: number): 'resumed' | 'stale-token' | 'ended' {
+    return this.#transaction(() => {
+      if (this.#check(kind, fencingToken, Number.POSITIVE_INFINITY, 0)?.reason === 'stale-token') return 'stale-token';
+      return Number(this.#resume.run(replica, fencingToken, id).changes) === 1 ? 'resumed' : 'ended';
+    });
+  }
+
   /** Every run of `kind`, oldest first. */
   list(kind: string): ClusterRun[] {
-    return (this.#list.all(kind) as unknown as ClusterRun[]).map((row) => ({
-      ...row,
-      id: Number(row.id),
-      fencingToken: Number(row.fencingToken),
-      startedAt: Number(row.startedAt),
-      endedAt: row.endedAt === null ? null : Number(row.endedAt),
-    }));
+    return (this.#list.all(kind) as unknown as ClusterRun[]).map(toRun);
   }
 
   /** Closes the connection. Idempotent. */
@@ -135,6 +154,17 @@ export class SqliteClusterRunLog implements Disposable {
       throw error;
     }
   }
+}
+
+/** A `cluster_runs` row with its numbers as numbers (SQLite may return bigints). */
+function toRun(row: ClusterRun): ClusterRun {
+  return {
+    ...row,
+    id: Number(row.id),
+    fencingToken: Number(row.fencingToken),
+    startedAt: Number(row.startedAt),
+    endedAt: row.endedAt === null ? null : Number(row.endedAt),
+  };
 }
 
 /** The DI token of the {@link SqliteClusterRunLog} singleton (cluster mode only). */

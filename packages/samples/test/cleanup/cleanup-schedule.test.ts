@@ -92,4 +92,61 @@ describe('CleanupService on a schedule', () => {
     ]);
     await service.stop(never());
   });
+
+  it('runs again, on a new leader, the occurrence whose leader died mid-run, in its row under the new token, and only once', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider({ now: start });
+    const store = new MemoryLeaseStore({ timeProvider: time });
+    using runs = new SqliteClusterRunLog(dir.path);
+    // A leader (under a token below any the store gives next) claimed the 12:00 occurrence and died
+    // before it ended: the row has no end.
+    expect(runs.begin('cleanup', 'dead', 0, Date.parse('2026-11-21T12:00:00Z'), 1).ok).toBe(true);
+    const replica = (replicaId: string, unfinished?: 'run' | 'skip'): CleanupService =>
+      new CleanupService(emptyScopes, time, createLoggerFactory({ sinks: [] }).createLogger(replicaId), { write: () => undefined }, {
+        intervalMs: 10,
+        schedule: new CronSchedule('0 * * * *'),
+        retentionDays: 30,
+        unfinished,
+        cluster: { lock: new DistributedLock(store, { timeProvider: time }), runs, leaseTtlMs: 900, replicaId },
+      });
+    const c = replica('c');
+    await c.start(never());
+    await time.advance(1_000);
+    const rows = (): string[] =>
+      runs.list('cleanup').map((run) => `${run.replica} ${new Date(run.startedAt).toISOString()} token ${run.fencingToken} ${run.outcome}`);
+    expect(rows()).toEqual([`c 2026-11-21T12:00:00.000Z token 1 ok`]);
+    expect(c.snapshot()['runs']).toBe(1);
+    // The next leader finds it ended: not a third time.
+    await c.stop(never());
+    const d = replica('d');
+    await d.start(never());
+    await time.advance(HOUR);
+    expect(rows()).toEqual([
+      `c 2026-11-21T12:00:00.000Z token 1 ok`,
+      `d 2026-11-21T13:00:00.000Z token 2 ok`,
+    ]);
+    expect(d.snapshot()['runs']).toBe(1);
+    await d.stop(never());
+  });
+
+  it('leaves the occurrence whose leader died mid-run unfinished when unfinished is skip', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider({ now: start });
+    const store = new MemoryLeaseStore({ timeProvider: time });
+    using runs = new SqliteClusterRunLog(dir.path);
+    runs.begin('cleanup', 'dead', 0, Date.parse('2026-11-21T12:00:00Z'), 1);
+    const service = new CleanupService(emptyScopes, time, createLoggerFactory({ sinks: [] }).createLogger('c'), { write: () => undefined }, {
+      intervalMs: 10,
+      schedule: new CronSchedule('0 * * * *'),
+      retentionDays: 30,
+      unfinished: 'skip',
+      cluster: { lock: new DistributedLock(store, { timeProvider: time }), runs, leaseTtlMs: 900, replicaId: 'c' },
+    });
+    await service.start(never());
+    await time.advance(1_000);
+    expect(service.snapshot()['leader']).toBe(true);
+    expect(runs.list('cleanup').map((run) => `${run.replica} ${run.outcome}`)).toEqual(['dead null']);
+    expect(service.snapshot()['runs']).toBe(0);
+    await service.stop(never());
+  });
 });
