@@ -1,0 +1,348 @@
+import { createAbortError, type HostedService, type Logger, type ServiceScopeFactory, type TimeProvider } from '@hostkit/core';
+import { RequestScope, requestContexts } from './request-scope.ts';
+import { listen, type RuntimeServer } from './runtime-server.ts';
+
+/** What {@link HonoServerService} serves: a Hono app, or anything with its `fetch`. */
+export interface FetchApp {
+  /** Answers one request (`Hono.prototype.fetch`). */
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/** Options of {@link HonoServerService}. */
+export interface HonoServerServiceOptions {
+  /** The app to serve, usually made with `createHonoApp` so that routes get `c.var.scope` and `c.var.signal`. */
+  readonly app: FetchApp;
+  /** TCP port; 0 lets the system pick a free one (logged, and in {@link HonoServerService.url}). */
+  readonly port: number;
+  /**
+   * Interface to bind. In a container (Kubernetes), `0.0.0.0`.
+   * @default '127.0.0.1'
+   */
+  readonly hostname?: string | undefined;
+  /** Creates the per-request scopes (`c.var.scope`). @default none: using `c.var.scope` throws */
+  readonly scopes?: ServiceScopeFactory | undefined;
+  /** The clock of the drain delay and drain timeout. */
+  readonly time: TimeProvider;
+  /** Where the server logs listening, drain steps and failed requests. */
+  readonly logger: Logger;
+  /**
+   * Ms the server keeps serving at stop before it stops accepting connections, while `/readyz`
+   * already answers 503: the time Kubernetes needs to see the pod unready and take it out of its
+   * Services' endpoints (readiness period x failure threshold, plus the endpoint propagation).
+   * Counted in the host's shutdown budget: cut short when the budget runs out.
+   * @default 0
+   */
+  readonly drainDelayMs?: number | undefined;
+  /**
+   * Ms the requests still in flight after the drain delay get to finish; then each one still
+   * without an answer gets a 503 and its `c.var.signal` aborts. Never beyond the host's shutdown
+   * budget (the stop signal), whichever comes first.
+   * @default 10000
+   */
+  readonly drainTimeoutMs?: number | undefined;
+  /**
+   * Seconds in the `Retry-After` of the 503 a request cut at the drain deadline gets.
+   * @default 1
+   */
+  readonly retryAfterSeconds?: number | undefined;
+  /** Called once listening, with the base URL (`http://127.0.0.1:8080`). */
+  readonly onListening?: ((url: string) => void) | undefined;
+}
+
+/** One request between its arrival and its handler's answer. */
+interface InFlight {
+  readonly controller: AbortController;
+  /** Answers the request with a 503 now (the drain deadline). */
+  cut(): void;
+}
+
+/**
+ * A hosted service that serves a Hono app on the runtime's own server (`Deno.serve` under Deno,
+ * `@hono/node-server` under Node). Register it after the services its routes use: the host starts
+ * services in registration order, so it starts last (its "listening" line means the program is
+ * ready) and stops first (no new work arrives while the others drain).
+ *
+ * Stop, in the order Kubernetes needs (all within the host's shutdown budget, `signal` of `stop`):
+ * 1. the host has already turned readiness off when `stop` is called: `/readyz` answers 503 while
+ *    the server keeps serving for `drainDelayMs`, so that the endpoints controller and the load
+ *    balancers stop sending traffic before connections are refused;
+ * 2. it stops accepting connections and closes idle keep-alive ones;
+ * 3. requests in flight get `drainTimeoutMs` to finish;
+ * 4. what is still unanswered then gets a 503 with `Retry-After` (never an empty reply) and its
+ *    `c.var.signal` aborts; every connection is closed.
+ *
+ * Each request gets a DI scope (`c.var.scope`, see `HostkitVariables`), disposed when the
+ * response is done: once its body has been sent or cancelled (client gone), or at once for a
+ * response without a body.
+ */
+export class HonoServerService implements HostedService {
+  readonly #options: HonoServerServiceOptions;
+  readonly #inFlight = new Set<InFlight>();
+  #server: RuntimeServer | undefined = undefined;
+  #url: string | undefined = undefined;
+  #state: 'idle' | 'listening' | 'draining' | 'closing' | 'stopped' = 'idle';
+  /** Set once the deadline is over: requests arriving on open connections get 503 at once. */
+  #cutting = false;
+  #requests = 0;
+  #failed = 0;
+  #cut = 0;
+  /** Set while stop waits for the requests in flight. */
+  #onDrained: (() => void) | undefined = undefined;
+
+  /**
+   * Checks the options; nothing listens before {@link start}.
+   * @throws RangeError when `port`, `drainDelayMs` or `drainTimeoutMs` is out of range, naming the value.
+   */
+  constructor(options: HonoServerServiceOptions) {
+    for (const [name, value] of [
+      ['drainDelayMs', options.drainDelayMs],
+      ['drainTimeoutMs', options.drainTimeoutMs],
+    ] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new RangeError(`Expected ${name} to be an integer >= 0, got ${String(value)} (${typeof value})`);
+      }
+    }
+    if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
+      throw new RangeError(`Expected port to be an integer from 0 to 65535, got ${String(options.port)} (${typeof options.port})`);
+    }
+    this.#options = options;
+  }
+
+  /** `http://<hostname>:<port>` once listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Counters for a status page: state, URL, requests answered, failed (500) and cut at the deadline, in flight. */
+  snapshot(): Record<string, unknown> {
+    return {
+      state: this.#state,
+      url: this.#url ?? null,
+      processed: this.#requests,
+      failed: this.#failed,
+      cut: this.#cut,
+      inFlight: this.#inFlight.size,
+    };
+  }
+
+  /** Called by the host at start, after the services registered before it: listens, and logs the URL. */
+  async start(signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const hostname = this.#options.hostname ?? '127.0.0.1';
+    let server: RuntimeServer;
+    try {
+      server = await listen((request) => this.#fetch(request), { port: this.#options.port, hostname });
+    } catch (error) {
+      if (isAddressInUse(error)) {
+        throw new Error(
+          `Port ${this.#options.port} on ${hostname} is already in use: set PORT (or --port) to a free port, or to 0 for any free port`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    this.#server = server;
+    this.#state = 'listening';
+    this.#url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${server.port}`;
+    this.#options.logger.info(`HTTP: listening on ${this.#url} (${server.kind})`);
+    this.#options.onListening?.(this.#url);
+  }
+
+  /**
+   * Called by the host at stop, first of the services (it was registered last), with readiness
+   * already off. `signal` aborts when the host's shutdown budget is spent: whatever step the
+   * drain is in then, unanswered requests get their 503 at once and the server closes.
+   */
+  async stop(signal: AbortSignal): Promise<void> {
+    const server = this.#server;
+    if (server === undefined) return;
+    this.#server = undefined;
+    const { time, logger } = this.#options;
+    const drainDelayMs = this.#options.drainDelayMs ?? 0;
+    this.#state = 'draining';
+    // 1. Keep serving while the probes see 503 and the endpoints are updated.
+    if (drainDelayMs > 0) {
+      logger.info(`HTTP: readiness is off; still serving for ${drainDelayMs} ms (HTTP drain delay) before refusing connections`);
+      await time.delay(drainDelayMs, signal).catch(() => undefined);
+    }
+    // 2. No new connections; idle keep-alive ones go.
+    this.#state = 'closing';
+    server.stopAccepting();
+    server.closeIdle();
+    // 3. What is in flight gets the drain timeout, within the budget.
+    if (this.#inFlight.size > 0 && !signal.aborted) {
+      const drainTimeoutMs = this.#options.drainTimeoutMs ?? 10_000;
+      logger.info(`HTTP: waiting up to ${drainTimeoutMs} ms for ${this.#inFlight.size} request(s) in flight`);
+      const wait = new AbortController();
+      const onBudget = (): void => wait.abort();
+      signal.addEventListener('abort', onBudget, { once: true });
+      try {
+        const drained = new Promise<void>((resolve) => {
+          this.#onDrained = resolve;
+        });
+        await Promise.race([drained, time.delay(drainTimeoutMs, wait.signal).catch(() => undefined)]);
+      } finally {
+        this.#onDrained = undefined;
+        signal.removeEventListener('abort', onBudget);
+        wait.abort();
+      }
+    }
+    // 4. The deadline: every request still unanswered gets its 503 now.
+    this.#cutting = true;
+    if (this.#inFlight.size > 0) {
+      logger.warn(`HTTP: answering ${this.#inFlight.size} request(s) still in flight with 503: the drain time is over`);
+      // cut() answers at once; the entry leaves the set only when its handler settles.
+      for (const entry of this.#inFlight) entry.cut();
+    }
+    // Give the server a turn to write those answers before the connections go.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    await server.close();
+    this.#state = 'stopped';
+    logger.info('HTTP: closed');
+  }
+
+  async #fetch(request: Request): Promise<Response> {
+    if (this.#cutting) return this.#unavailable();
+    this.#requests++;
+    const controller = new AbortController();
+    const clientSignal = request.signal;
+    const onClientGone = (): void => controller.abort(createAbortError('The client closed the connection'));
+    clientSignal.addEventListener('abort', onClientGone, { once: true });
+    const scopes = this.#options.scopes;
+    const scope = scopes === undefined ? undefined : new RequestScope(scopes);
+    let cut!: (response: Response) => void;
+    const cutResponse = new Promise<Response>((resolve) => {
+      cut = resolve;
+    });
+    const entry: InFlight = {
+      controller,
+      cut: () => {
+        this.#cut++;
+        controller.abort(createAbortError('The HTTP server is stopping: the drain time is over'));
+        cut(this.#unavailable());
+      },
+    };
+    this.#inFlight.add(entry);
+    let finished = false;
+    /** Called once the response is done (or abandoned): the request leaves the in-flight set and its scope goes. */
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clientSignal.removeEventListener('abort', onClientGone);
+      this.#inFlight.delete(entry);
+      if (this.#inFlight.size === 0) this.#onDrained?.();
+      if (scope !== undefined) {
+        void scope[Symbol.asyncDispose]().catch((error: unknown) => {
+          // Disposal errors are the services', not the client's: logged, never thrown (this promise never rejects).
+          this.#options.logger.error('HTTP: disposing a request scope failed', { error });
+        });
+      }
+    };
+    requestContexts.set(request, {
+      signal: controller.signal,
+      scope: scope ?? {
+        get: noScope,
+        tryGet: noScope,
+        getAll: noScope,
+        [Symbol.asyncDispose]: () => Promise.resolve(),
+      },
+    });
+    let handled: Promise<Response>;
+    try {
+      handled = Promise.resolve(this.#options.app.fetch(request));
+    } catch (error) {
+      handled = Promise.reject(error);
+    }
+    let response: Response;
+    try {
+      response = await Promise.race([handled, cutResponse]);
+    } catch (error) {
+      this.#failed++;
+      this.#options.logger.error(`HTTP: ${request.method} ${new URL(request.url).pathname} failed`, { error });
+      finish();
+      return internalError();
+    }
+    if (!this.#inFlight.has(entry) || controller.signal.aborted) {
+      // Cut at the deadline (the 503 is the answer), or the client left: the handler's own
+      // response, when it comes, is thrown away and its body cancelled.
+      void handled.then(
+        (late) => late.body?.cancel().catch(() => undefined),
+        () => undefined,
+      ).finally(finish);
+      return response;
+    }
+    if (response.status >= 500) this.#failed++;
+    // Only a response whose route used the scope needs its body watched: everything else is done
+    // for the service once handed over (the runtime server finishes sending it), and keeps the
+    // runtime's fast path for bodies it knows (no stream wrapper).
+    if (scope === undefined || !scope.created) {
+      scope?.seal();
+      finish();
+      return response;
+    }
+    const body = response.body;
+    if (body === null) {
+      finish();
+      return response;
+    }
+    return new Response(disposeWhenDone(body, finish), response);
+  }
+
+  #unavailable(): Response {
+    return jsonResponse(
+      503,
+      { error: 'unavailable', message: 'The server is stopping; try again' },
+      { 'retry-after': String(this.#options.retryAfterSeconds ?? 1), connection: 'close' },
+    );
+  }
+}
+
+/** `body`, calling `done` once when it has been read to its end, failed or been cancelled. */
+function disposeWhenDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: ended, value } = await reader.read();
+        if (ended) {
+          controller.close();
+          done();
+        } else {
+          controller.enqueue(value);
+        }
+      } catch (error) {
+        controller.error(error);
+        done();
+      }
+    },
+    async cancel(reason) {
+      try {
+        await reader.cancel(reason);
+      } finally {
+        done();
+      }
+    },
+  });
+}
+
+function noScope(): never {
+  throw new Error('c.var.scope is not available: the HonoServerService was created without `scopes` (a ServiceScopeFactory)');
+}
+
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(`${JSON.stringify(body)}\n`, {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}
+
+/** The 500 of a handler that threw: the message stays in the log, never in the reply. */
+function internalError(): Response {
+  return jsonResponse(500, { error: 'internal_error', message: 'The request failed; the server log has the details' });
+}
+
+function isAddressInUse(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  return code === 'EADDRINUSE' || name === 'AddrInUse';
+}

@@ -1,0 +1,110 @@
+import { loadNodeServe } from '../optional-peers/hono-node-server.ts';
+
+/** What the runtime's HTTP server calls for each request. */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** Where {@link listen} listens. */
+export interface ListenOptions {
+  /** TCP port; 0 lets the system pick a free one. */
+  readonly port: number;
+  /** Interface to bind: `127.0.0.1` (this machine only) or `0.0.0.0` (every interface, as in a container). */
+  readonly hostname: string;
+}
+
+/**
+ * A listening server of the runtime, reduced to the three steps of a Kubernetes-correct stop:
+ * stop accepting connections, close the idle ones, then close the rest.
+ */
+export interface RuntimeServer {
+  /** The port it listens on (the real one when 0 was asked for). */
+  readonly port: number;
+  /** Which server this is, for the log: `Deno.serve` or `@hono/node-server`. */
+  readonly kind: string;
+  /**
+   * Called once the drain delay is over: new connections are refused from now on, requests in
+   * flight (and on Node, further requests on their keep-alive connections) are still served.
+   */
+  stopAccepting(): void;
+  /** Closes the connections that have no request in flight (Node's idle keep-alive sockets). */
+  closeIdle(): void;
+  /** Called last, once every request has an answer: ends every connection, resolves when closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens with the runtime's own server: `Deno.serve` under Deno (no `node:http` emulation),
+ * `@hono/node-server` under Node. Rejects when the port cannot be had.
+ */
+export async function listen(fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
+  return typeof Deno === 'undefined' ? listenNode(fetch, options) : listenDeno(fetch, options);
+}
+
+function listenDeno(fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
+  const server = Deno.serve({
+    port: options.port,
+    hostname: options.hostname,
+    handler: (request) => fetch(request),
+    // The banner is the host's to print.
+    onListen: () => undefined,
+  });
+  let shutdown: Promise<void> | undefined;
+  return Promise.resolve({
+    port: server.addr.port,
+    kind: 'Deno.serve',
+    stopAccepting() {
+      // Deno's graceful shutdown: refuses new connections at once, closes idle ones, and
+      // settles when every request has been answered (the service makes sure each one is).
+      shutdown ??= server.shutdown();
+    },
+    closeIdle: () => undefined,
+    async close() {
+      shutdown ??= server.shutdown();
+      await shutdown;
+      await server.finished;
+    },
+  });
+}
+
+async function listenNode(fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
+  const serve = await loadNodeServe();
+  const server = serve({ fetch: (request) => fetch(request), port: options.port, hostname: options.hostname });
+  await new Promise<void>((resolve, reject) => {
+    if (server.listening) {
+      resolve();
+      return;
+    }
+    const onError = (error: Error): void => {
+      server.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  let closed: Promise<void> | undefined;
+  const closeServer = (): Promise<void> =>
+    (closed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+    }));
+  const http = server as import('node:http').Server;
+  return {
+    port,
+    kind: '@hono/node-server',
+    stopAccepting() {
+      void closeServer(); // awaited in close(); close() never rejects here (ERR_SERVER_NOT_RUNNING is ignored)
+    },
+    closeIdle() {
+      if (typeof http.closeIdleConnections === 'function') http.closeIdleConnections();
+    },
+    async close() {
+      const done = closeServer();
+      if (typeof http.closeAllConnections === 'function') http.closeAllConnections();
+      await done;
+    },
+  };
+}
