@@ -1,4 +1,4 @@
-import { createAbortError, type HostedService, type Logger, type ServiceScopeFactory, type TimeProvider } from '@hostkit/core';
+import { CancellationSource, createAbortError, type HostedService, type Logger, type ServiceScopeFactory, type TimeProvider } from '@hostkit/core';
 import { RequestScope, requestContexts } from './request-scope.ts';
 import { listen, type RuntimeServer } from './runtime-server.ts';
 
@@ -45,9 +45,23 @@ export interface HonoServerServiceOptions {
    * @default 1
    */
   readonly retryAfterSeconds?: number | undefined;
-  /** Called once listening, with the base URL (`http://127.0.0.1:8080`). */
-  readonly onListening?: ((url: string) => void) | undefined;
+  /**
+   * How the log names this server: `<name>: listening on ...`, `<name>: closed`.
+   * @default 'HTTP'
+   */
+  readonly name?: string | undefined;
+  /**
+   * Logs listening and closing at `debug` instead of `info`: for a helper server (a stub, a
+   * sidecar) whose lines would read like the application's own.
+   * @default false
+   */
+  readonly quiet?: boolean | undefined;
+  /** Called once listening, with the base URL (`http://127.0.0.1:8080`) and the server's logger: prints a banner. */
+  readonly onListening?: ((url: string, logger: Logger) => void) | undefined;
 }
+
+/** How long closing may wait for connections once every request has been answered. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** One request between its arrival and its handler's answer. */
 interface InFlight {
@@ -108,6 +122,10 @@ export class HonoServerService implements HostedService {
     this.#options = options;
   }
 
+  get #name(): string {
+    return this.#options.name ?? 'HTTP';
+  }
+
   /** `http://<hostname>:<port>` once listening. */
   get url(): string | undefined {
     return this.#url;
@@ -144,8 +162,8 @@ export class HonoServerService implements HostedService {
     this.#server = server;
     this.#state = 'listening';
     this.#url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${server.port}`;
-    this.#options.logger.info(`HTTP: listening on ${this.#url} (${server.kind})`);
-    this.#options.onListening?.(this.#url);
+    this.#options.logger.log(this.#options.quiet === true ? 'debug' : 'info', `${this.#name}: listening on ${this.#url} (${server.kind})`);
+    this.#options.onListening?.(this.#url, this.#options.logger);
   }
 
   /**
@@ -162,7 +180,7 @@ export class HonoServerService implements HostedService {
     this.#state = 'draining';
     // 1. Keep serving while the probes see 503 and the endpoints are updated.
     if (drainDelayMs > 0) {
-      logger.info(`HTTP: readiness is off; still serving for ${drainDelayMs} ms (HTTP drain delay) before refusing connections`);
+      logger.info(`${this.#name}: readiness is off; still serving for ${drainDelayMs} ms (HTTP drain delay) before refusing connections`);
       await time.delay(drainDelayMs, signal).catch(() => undefined);
     }
     // 2. No new connections; idle keep-alive ones go.
@@ -172,7 +190,7 @@ export class HonoServerService implements HostedService {
     // 3. What is in flight gets the drain timeout, within the budget.
     if (this.#inFlight.size > 0 && !signal.aborted) {
       const drainTimeoutMs = this.#options.drainTimeoutMs ?? 10_000;
-      logger.info(`HTTP: waiting up to ${drainTimeoutMs} ms for ${this.#inFlight.size} request(s) in flight`);
+      logger.info(`${this.#name}: waiting up to ${drainTimeoutMs} ms for ${this.#inFlight.size} request(s) in flight`);
       const wait = new AbortController();
       const onBudget = (): void => wait.abort();
       signal.addEventListener('abort', onBudget, { once: true });
@@ -190,15 +208,19 @@ export class HonoServerService implements HostedService {
     // 4. The deadline: every request still unanswered gets its 503 now.
     this.#cutting = true;
     if (this.#inFlight.size > 0) {
-      logger.warn(`HTTP: answering ${this.#inFlight.size} request(s) still in flight with 503: the drain time is over`);
+      logger.warn(`${this.#name}: answering ${this.#inFlight.size} request(s) still in flight with 503: the drain time is over`);
       // cut() answers at once; the entry leaves the set only when its handler settles.
       for (const entry of this.#inFlight) entry.cut();
     }
     // Give the server a turn to write those answers before the connections go.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    await server.close();
+    // Every request has its answer; connections the client keeps open (Deno's graceful shutdown
+    // waits for a request body the client never finishes) get a short grace, never the rest of
+    // the budget, which belongs to the services that stop next.
+    using grace = CancellationSource.linked([signal], { timeProvider: time, delay: CLOSE_GRACE_MS });
+    await server.close(grace.signal);
     this.#state = 'stopped';
-    logger.info('HTTP: closed');
+    logger.log(this.#options.quiet === true ? 'debug' : 'info', `${this.#name}: closed`);
   }
 
   async #fetch(request: Request): Promise<Response> {
@@ -234,7 +256,7 @@ export class HonoServerService implements HostedService {
       if (scope !== undefined) {
         void scope[Symbol.asyncDispose]().catch((error: unknown) => {
           // Disposal errors are the services', not the client's: logged, never thrown (this promise never rejects).
-          this.#options.logger.error('HTTP: disposing a request scope failed', { error });
+          this.#options.logger.error(`${this.#name}: disposing a request scope failed`, { error });
         });
       }
     };
@@ -258,7 +280,7 @@ export class HonoServerService implements HostedService {
       response = await Promise.race([handled, cutResponse]);
     } catch (error) {
       this.#failed++;
-      this.#options.logger.error(`HTTP: ${request.method} ${new URL(request.url).pathname} failed`, { error });
+      this.#options.logger.error(`${this.#name}: ${request.method} ${new URL(request.url).pathname} failed`, { error });
       finish();
       return internalError();
     }

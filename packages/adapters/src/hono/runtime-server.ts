@@ -27,8 +27,11 @@ export interface RuntimeServer {
   stopAccepting(): void;
   /** Closes the connections that have no request in flight (Node's idle keep-alive sockets). */
   closeIdle(): void;
-  /** Called last, once every request has an answer: ends every connection, resolves when closed. */
-  close(): Promise<void>;
+  /**
+   * Called last, once every request has an answer: ends every connection, resolves when closed,
+   * or when `signal` (the shutdown budget) aborts, whichever comes first.
+   */
+  close(signal: AbortSignal): Promise<void>;
 }
 
 /**
@@ -36,11 +39,25 @@ export interface RuntimeServer {
  * `@hono/node-server` under Node. Rejects when the port cannot be had.
  */
 export async function listen(fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
-  return typeof Deno === 'undefined' ? listenNode(fetch, options) : listenDeno(fetch, options);
+  const deno = (globalThis as { Deno?: DenoServeApi }).Deno;
+  return deno === undefined ? listenNode(fetch, options) : listenDeno(deno, fetch, options);
 }
 
-function listenDeno(fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
-  const server = Deno.serve({
+/**
+ * The part of the `Deno` namespace used here (Deno 2.9's `Deno.serve`), declared locally so that
+ * Node's tsc checks this file, and every program that imports it, without Deno's types.
+ */
+interface DenoServeApi {
+  serve(options: {
+    port: number;
+    hostname: string;
+    handler: (request: Request) => Response | Promise<Response>;
+    onListen: () => void;
+  }): { readonly addr: { readonly port: number }; readonly finished: Promise<void>; shutdown(): Promise<void> };
+}
+
+function listenDeno(deno: DenoServeApi, fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
+  const server = deno.serve({
     port: options.port,
     hostname: options.hostname,
     handler: (request) => fetch(request),
@@ -57,10 +74,12 @@ function listenDeno(fetch: FetchHandler, options: ListenOptions): Promise<Runtim
       shutdown ??= server.shutdown();
     },
     closeIdle: () => undefined,
-    async close() {
+    async close(signal) {
       shutdown ??= server.shutdown();
-      await shutdown;
-      await server.finished;
+      // Deno has no forced close: a connection whose request body the client never finishes
+      // sending keeps the graceful shutdown waiting. Every request has its answer by now, so at
+      // the budget's end the server is left to the process's exit.
+      await untilAborted(signal, Promise.all([shutdown, server.finished]));
     },
   });
 }
@@ -101,10 +120,25 @@ async function listenNode(fetch: FetchHandler, options: ListenOptions): Promise<
     closeIdle() {
       if (typeof http.closeIdleConnections === 'function') http.closeIdleConnections();
     },
-    async close() {
+    async close(signal) {
       const done = closeServer();
       if (typeof http.closeAllConnections === 'function') http.closeAllConnections();
-      await done;
+      await untilAborted(signal, done);
     },
   };
+}
+
+/** Waits for `work`, or until `signal` aborts (then `work` goes on unobserved; it never rejects here). */
+async function untilAborted(signal: AbortSignal, work: Promise<unknown>): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work.then(() => undefined, () => undefined), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

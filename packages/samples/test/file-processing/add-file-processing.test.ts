@@ -36,7 +36,7 @@ describe('addFileProcessing', { timeout: 60_000 }, () => {
     for (let i = 0; i < 20; i++) await writeFile(join(first.store.inbox, `before-${i}.txt`), `file ${i} before start\n`);
     await using host = first.host;
     await host.start();
-    await using server = await serveRoute(first.feature.routes[0]!);
+    await using server = await serveRoute(first.feature.mount!, '/upload');
     // Dropped the way well-behaved producers do: written under a temporary name, renamed in.
     for (let i = 0; i < 20; i++) {
       await writeFile(join(first.store.inbox, `.later-${i}.txt.tmp`), `file ${i} after start\n`);

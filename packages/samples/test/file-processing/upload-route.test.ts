@@ -5,29 +5,30 @@ import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
 import { FileStore } from '../../src/file-processing/file-store.ts';
-import { createUploadRoute } from '../../src/file-processing/upload-route.ts';
+import { addUploadRoute, type UploadRouteOptions } from '../../src/file-processing/upload-route.ts';
 import { tempDir } from '../helpers.ts';
 import { MemoryActivityLog, multipart, names, post, serveRoute, waitUntil } from './support.ts';
 
 const MAX_BYTES = 64 * 1024;
 
 /** The route over a real DATA_DIR and a real server, with a channel nobody reads (the test does). */
-async function createFixture(dataDir: string, options: { capacity?: number; maxBytes?: number } = {}) {
+async function createFixture(dataDir: string, options: { capacity?: number; maxBytes?: number; route?: Partial<UploadRouteOptions> } = {}) {
   const time = new ManualTimeProvider();
   const store = new FileStore({ dataDir });
   await store.prepare();
   const channel: Channel<FileWorkItem> = createBoundedChannel<FileWorkItem>(options.capacity ?? 10);
   const counters = new FileProcessingCounters();
   const activity = new MemoryActivityLog();
-  const route = createUploadRoute({
+  const routeOptions: UploadRouteOptions = {
     store,
     writer: channel.writer,
     counters,
     timeProvider: time,
     maxBytes: options.maxBytes ?? MAX_BYTES,
     activityLog: () => activity,
-  });
-  const server = await serveRoute(route);
+    ...options.route,
+  };
+  const server = await serveRoute((app) => addUploadRoute(app, routeOptions), '/upload');
   return { time, store, channel, counters, activity, server, url: server.url };
 }
 
