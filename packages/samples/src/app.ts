@@ -138,8 +138,8 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
   addIndexRoute(app);
   // GET /status: each service's state and counters; `http` is the server's own.
   app.get('/status', (c) => {
-    const time = c.var.scope.get(TimeProviderToken);
-    const services: Record<string, unknown> = { http: c.var.scope.get(HonoServerService).snapshot() };
+    const time = c.env.scope.get(TimeProviderToken);
+    const services: Record<string, unknown> = { http: c.env.scope.get(HonoServerService).snapshot() };
     for (const name of ['cleanup', 'weather', 'files'] as const) {
       const feature = features.get(name);
       services[name] = feature === undefined ? { state: 'disabled' } : safeStatus(feature);

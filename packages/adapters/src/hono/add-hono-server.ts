@@ -28,12 +28,12 @@ export interface AddHonoServerOptions
 /**
  * Registers a {@link HonoServerService} and returns its app, to add routes to until the host
  * starts. Call it after registering the services the routes use: it starts after them and stops
- * before them. The app has `c.var.scope` (one DI scope per request) and `c.var.signal`, and the
+ * before them. The app has `c.env.scope` (one DI scope per request) and `c.env.signal`, and the
  * health probes unless `health: false`.
  *
  * ```ts
  * const app = addHonoServer(builder, { port: 8080, hostname: '0.0.0.0', drainDelayMs: 5_000 });
- * app.get('/orders/:id', (c) => c.json(c.var.scope.get(OrderStore).find(c.req.param('id'))));
+ * app.get('/orders/:id', (c) => c.json(c.env.scope.get(OrderStore).find(c.req.param('id'))));
  * await runMain(builder);
  * ```
  *

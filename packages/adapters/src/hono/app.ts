@@ -1,7 +1,7 @@
 import type { Logger } from '@hostkit/core';
 import type { Hono as HonoApp } from 'hono';
 import { Hono } from '../optional-peers/hono.ts';
-import { hostkitVariables, type HostkitEnv } from './request-scope.ts';
+import type { HostkitEnv } from './request-scope.ts';
 
 /** Options of {@link createHonoApp}. */
 export interface CreateHonoAppOptions {
@@ -10,18 +10,17 @@ export interface CreateHonoAppOptions {
 }
 
 /**
- * A Hono app ready for {@link HonoServerService}: `c.var.scope` and `c.var.signal` on every route
- * (its first middleware), JSON 404s, and JSON 500s that never echo an error's message (it goes to
+ * A Hono app ready for {@link HonoServerService} (`c.env.scope` and `c.env.signal` typed on every
+ * route), JSON 404s, and JSON 500s that never echo an error's message (it goes to
  * the log: an internal message can reveal paths, queries or secrets). Add routes as usual:
  *
  * ```ts
  * const app = createHonoApp({ logger });
- * app.get('/orders/:id', (c) => c.json(c.var.scope.get(OrderStore).find(c.req.param('id'))));
+ * app.get('/orders/:id', (c) => c.json(c.env.scope.get(OrderStore).find(c.req.param('id'))));
  * ```
  */
 export function createHonoApp(options: CreateHonoAppOptions = {}): HonoApp<HostkitEnv> {
   const app = new Hono<HostkitEnv>();
-  app.use(hostkitVariables());
   app.notFound((c) => c.json({ error: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {
     options.logger?.error(`HTTP: ${c.req.method} ${c.req.path} failed`, { error });

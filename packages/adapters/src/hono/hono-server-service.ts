@@ -1,16 +1,16 @@
-import { CancellationSource, createAbortError, type HostedService, type Logger, type ServiceScopeFactory, type TimeProvider } from '@hostkit/core';
-import { RequestScope, requestContexts } from './request-scope.ts';
+import { CancellationSource, createAbortError, type HostedService, type ServiceScope, type Logger, type ServiceScopeFactory, type TimeProvider } from '@hostkit/core';
+import { RequestScope, type HostkitBindings } from './request-scope.ts';
 import { listen, type RuntimeServer } from './runtime-server.ts';
 
 /** What {@link HonoServerService} serves: a Hono app, or anything with its `fetch`. */
 export interface FetchApp {
-  /** Answers one request (`Hono.prototype.fetch`). */
-  fetch(request: Request): Response | Promise<Response>;
+  /** Answers one request (`Hono.prototype.fetch`); `env` becomes the route's `c.env`. */
+  fetch(request: Request, env: HostkitBindings): Response | Promise<Response>;
 }
 
 /** Options of {@link HonoServerService}. */
 export interface HonoServerServiceOptions {
-  /** The app to serve, usually made with `createHonoApp` so that routes get `c.var.scope` and `c.var.signal`. */
+  /** The app to serve, usually made with `createHonoApp` so that routes get `c.env.scope` and `c.env.signal`. */
   readonly app: FetchApp;
   /** TCP port; 0 lets the system pick a free one (logged, and in {@link HonoServerService.url}). */
   readonly port: number;
@@ -19,7 +19,7 @@ export interface HonoServerServiceOptions {
    * @default '127.0.0.1'
    */
   readonly hostname?: string | undefined;
-  /** Creates the per-request scopes (`c.var.scope`). @default none: using `c.var.scope` throws */
+  /** Creates the per-request scopes (`c.env.scope`). @default none: using `c.env.scope` throws */
   readonly scopes?: ServiceScopeFactory | undefined;
   /** The clock of the drain delay and drain timeout. */
   readonly time: TimeProvider;
@@ -35,7 +35,7 @@ export interface HonoServerServiceOptions {
   readonly drainDelayMs?: number | undefined;
   /**
    * Ms the requests still in flight after the drain delay get to finish; then each one still
-   * without an answer gets a 503 and its `c.var.signal` aborts. Never beyond the host's shutdown
+   * without an answer gets a 503 and its `c.env.signal` aborts. Never beyond the host's shutdown
    * budget (the stop signal), whichever comes first.
    * @default 10000
    */
@@ -83,9 +83,9 @@ interface InFlight {
  * 2. it stops accepting connections and closes idle keep-alive ones;
  * 3. requests in flight get `drainTimeoutMs` to finish;
  * 4. what is still unanswered then gets a 503 with `Retry-After` (never an empty reply) and its
- *    `c.var.signal` aborts; every connection is closed.
+ *    `c.env.signal` aborts; every connection is closed.
  *
- * Each request gets a DI scope (`c.var.scope`, see `HostkitVariables`), disposed when the
+ * Each request gets a DI scope (`c.env.scope`, see `HostkitBindings`), disposed when the
  * response is done: once its body has been sent or cancelled (client gone), or at once for a
  * response without a body.
  */
@@ -149,7 +149,7 @@ export class HonoServerService implements HostedService {
     const hostname = this.#options.hostname ?? '127.0.0.1';
     let server: RuntimeServer;
     try {
-      server = await listen((request) => this.#fetch(request), { port: this.#options.port, hostname });
+      server = await listen((request, clientGone) => this.#fetch(request, clientGone), { port: this.#options.port, hostname });
     } catch (error) {
       if (isAddressInUse(error)) {
         throw new Error(
@@ -223,27 +223,19 @@ export class HonoServerService implements HostedService {
     logger.log(this.#options.quiet === true ? 'debug' : 'info', `${this.#name}: closed`);
   }
 
-  async #fetch(request: Request): Promise<Response> {
+  /**
+   * One request: tracked in flight until its handler answers, given its bindings, raced against the
+   * drain deadline. Synchronous where the app is (no extra promise on that path).
+   */
+  #fetch(request: Request, clientSignal: AbortSignal): Response | Promise<Response> {
     if (this.#cutting) return this.#unavailable();
     this.#requests++;
     const controller = new AbortController();
-    const clientSignal = request.signal;
     const onClientGone = (): void => controller.abort(createAbortError('The client closed the connection'));
     clientSignal.addEventListener('abort', onClientGone, { once: true });
     const scopes = this.#options.scopes;
     const scope = scopes === undefined ? undefined : new RequestScope(scopes);
-    let cut!: (response: Response) => void;
-    const cutResponse = new Promise<Response>((resolve) => {
-      cut = resolve;
-    });
-    const entry: InFlight = {
-      controller,
-      cut: () => {
-        this.#cut++;
-        controller.abort(createAbortError('The HTTP server is stopping: the drain time is over'));
-        cut(this.#unavailable());
-      },
-    };
+    const entry: InFlight = { controller, cut: noop };
     this.#inFlight.add(entry);
     let finished = false;
     /** Called once the response is done (or abandoned): the request leaves the in-flight set and its scope goes. */
@@ -253,46 +245,52 @@ export class HonoServerService implements HostedService {
       clientSignal.removeEventListener('abort', onClientGone);
       this.#inFlight.delete(entry);
       if (this.#inFlight.size === 0) this.#onDrained?.();
-      if (scope !== undefined) {
+      if (scope !== undefined && scope.created) {
         void scope[Symbol.asyncDispose]().catch((error: unknown) => {
           // Disposal errors are the services', not the client's: logged, never thrown (this promise never rejects).
           this.#options.logger.error(`${this.#name}: disposing a request scope failed`, { error });
         });
       }
     };
-    requestContexts.set(request, {
-      signal: controller.signal,
-      scope: scope ?? {
-        get: noScope,
-        tryGet: noScope,
-        getAll: noScope,
-        [Symbol.asyncDispose]: () => Promise.resolve(),
-      },
+    let result: Response | Promise<Response>;
+    try {
+      result = this.#options.app.fetch(request, { scope: scope ?? noScope, signal: controller.signal });
+    } catch (error) {
+      return this.#failure(request, error, finish);
+    }
+    if (!(result instanceof Promise)) return this.#answered(result, scope, finish);
+    const handled = result;
+    return new Promise<Response>((resolve) => {
+      let settled = false;
+      entry.cut = () => {
+        if (settled) return;
+        settled = true;
+        this.#cut++;
+        controller.abort(createAbortError('The HTTP server is stopping: the drain time is over'));
+        resolve(this.#unavailable());
+        // The handler's own response, when it comes, is thrown away and its body cancelled.
+        void handled.then(
+          (late) => late.body?.cancel().catch(() => undefined),
+          () => undefined,
+        ).finally(finish);
+      };
+      handled.then(
+        (response) => {
+          if (settled) return;
+          settled = true;
+          resolve(this.#answered(response, scope, finish));
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          resolve(this.#failure(request, error, finish));
+        },
+      );
     });
-    let handled: Promise<Response>;
-    try {
-      handled = Promise.resolve(this.#options.app.fetch(request));
-    } catch (error) {
-      handled = Promise.reject(error);
-    }
-    let response: Response;
-    try {
-      response = await Promise.race([handled, cutResponse]);
-    } catch (error) {
-      this.#failed++;
-      this.#options.logger.error(`${this.#name}: ${request.method} ${new URL(request.url).pathname} failed`, { error });
-      finish();
-      return internalError();
-    }
-    if (!this.#inFlight.has(entry) || controller.signal.aborted) {
-      // Cut at the deadline (the 503 is the answer), or the client left: the handler's own
-      // response, when it comes, is thrown away and its body cancelled.
-      void handled.then(
-        (late) => late.body?.cancel().catch(() => undefined),
-        () => undefined,
-      ).finally(finish);
-      return response;
-    }
+  }
+
+  /** The handler answered: the response as it is, or with its body watched when the route used its scope. */
+  #answered(response: Response, scope: RequestScope | undefined, finish: () => void): Response {
     if (response.status >= 500) this.#failed++;
     // Only a response whose route used the scope needs its body watched: everything else is done
     // for the service once handed over (the runtime server finishes sending it), and keeps the
@@ -308,6 +306,14 @@ export class HonoServerService implements HostedService {
       return response;
     }
     return new Response(disposeWhenDone(body, finish), response);
+  }
+
+  /** The handler threw or rejected (Hono catches route errors itself; this is the app's own failure). */
+  #failure(request: Request, error: unknown, finish: () => void): Response {
+    this.#failed++;
+    this.#options.logger.error(`${this.#name}: ${request.method} ${new URL(request.url).pathname} failed`, { error });
+    finish();
+    return internalError();
   }
 
   #unavailable(): Response {
@@ -347,9 +353,20 @@ function disposeWhenDone(body: ReadableStream<Uint8Array>, done: () => void): Re
   });
 }
 
-function noScope(): never {
-  throw new Error('c.var.scope is not available: the HonoServerService was created without `scopes` (a ServiceScopeFactory)');
+function noop(): void {
+  // A request whose handler answered synchronously has nothing to cut.
 }
+
+function scopeMissing(): never {
+  throw new Error('c.env.scope is not available: the HonoServerService was created without `scopes` (a ServiceScopeFactory)');
+}
+
+const noScope: ServiceScope = {
+  get: scopeMissing,
+  tryGet: scopeMissing,
+  getAll: scopeMissing,
+  [Symbol.asyncDispose]: () => Promise.resolve(),
+};
 
 function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(`${JSON.stringify(body)}\n`, {

@@ -10,7 +10,7 @@
  *
  * ```ts
  * const app = addHonoServer(builder, { port: 8080, hostname: '0.0.0.0', drainDelayMs: 5_000 });
- * app.get('/hello', (c) => c.json({ hello: c.var.scope.get(Greeter).name }));
+ * app.get('/hello', (c) => c.json({ hello: c.env.scope.get(Greeter).name }));
  * await runMain(builder);
  * ```
  * @module
@@ -19,4 +19,4 @@ export { addHonoServer, type AddHonoServerOptions } from './add-hono-server.ts';
 export { createHonoApp, type CreateHonoAppOptions } from './app.ts';
 export { addHealthRoutes, type HealthRoutesOptions } from './health-routes.ts';
 export { HonoServerService, type FetchApp, type HonoServerServiceOptions } from './hono-server-service.ts';
-export { hostkitVariables, type HostkitEnv, type HostkitVariables } from './request-scope.ts';
+export type { HostkitBindings, HostkitEnv } from './request-scope.ts';

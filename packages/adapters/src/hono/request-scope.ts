@@ -1,11 +1,12 @@
 import type { ServiceScope, ServiceScopeFactory, ServiceToken } from '@hostkit/core';
-import type { MiddlewareHandler } from 'hono';
 
 /**
- * The Hono context variables a {@link HonoServerService} gives every route: `c.var.scope` and
- * `c.var.signal`.
+ * What a {@link HonoServerService} gives every route, as Hono bindings: `c.env.scope` and
+ * `c.env.signal`. Bindings rather than middleware-set variables: the server passes them to
+ * `app.fetch` directly, so a route costs no middleware (Hono answers a route with one handler
+ * without composing a chain).
  */
-export interface HostkitVariables {
+export interface HostkitBindings {
   /**
    * This request's DI scope: scoped services resolved from it are created once per request and
    * disposed when the response is done (its body sent, or the client gone). Created on first use,
@@ -21,8 +22,8 @@ export interface HostkitVariables {
 
 /** The Hono environment of an app served by {@link HonoServerService}: `new Hono<HostkitEnv>()`. */
 export interface HostkitEnv {
-  /** See {@link HostkitVariables}. */
-  Variables: HostkitVariables;
+  /** See {@link HostkitBindings}. */
+  Bindings: HostkitBindings;
 }
 
 /**
@@ -73,44 +74,10 @@ export class RequestScope implements ServiceScope {
     if (this.#scope !== undefined) return this.#scope;
     if (this.#sealed) {
       throw new Error(
-        'c.var.scope was first used after the route returned its response: resolve scoped services before returning (in a streamed response, at the start of its callback)',
+        'c.env.scope was first used after the route returned its response: resolve scoped services before returning (in a streamed response, at the start of its callback)',
       );
     }
     this.#scope = this.#factory.createScope();
     return this.#scope;
   }
 }
-
-/** What the server records for each request it hands to the app. */
-export interface RequestContext {
-  readonly scope: ServiceScope;
-  readonly signal: AbortSignal;
-}
-
-/** The server's per-request context, keyed by the request object the app receives. */
-export const requestContexts: WeakMap<Request, RequestContext> = new WeakMap();
-
-/**
- * The middleware that puts {@link HostkitVariables} on the context; {@link createHonoApp}
- * installs it first. A request that did not come through a {@link HonoServerService} (an app
- * called directly in a test with `app.request(...)`) gets the request's own signal and a scope
- * that throws when used.
- */
-export function hostkitVariables(): MiddlewareHandler<HostkitEnv> {
-  return async (c, next) => {
-    const context = requestContexts.get(c.req.raw);
-    c.set('signal', context?.signal ?? c.req.raw.signal);
-    c.set('scope', context?.scope ?? unservedScope);
-    await next();
-  };
-}
-
-const unserved = (): never => {
-  throw new Error('c.var.scope is only available to requests served by a HonoServerService');
-};
-const unservedScope: ServiceScope = {
-  get: unserved,
-  tryGet: unserved,
-  getAll: unserved,
-  [Symbol.asyncDispose]: () => Promise.resolve(),
-};

@@ -1,7 +1,12 @@
 import { loadNodeServe } from '../optional-peers/hono-node-server.ts';
 
-/** What the runtime's HTTP server calls for each request. */
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/**
+ * What the runtime's HTTP server calls for each request. `clientGone` aborts when the client
+ * closes the connection before the response is sent: Deno's native `request.signal`; on Node an
+ * abort signal tied to the response's socket, because reading `request.signal` there makes
+ * @hono/node-server build a full `Request` for every request (a third of its speed on a probe).
+ */
+export type FetchHandler = (request: Request, clientGone: AbortSignal) => Response | Promise<Response>;
 
 /** Where {@link listen} listens. */
 export interface ListenOptions {
@@ -60,7 +65,7 @@ function listenDeno(deno: DenoServeApi, fetch: FetchHandler, options: ListenOpti
   const server = deno.serve({
     port: options.port,
     hostname: options.hostname,
-    handler: (request) => fetch(request),
+    handler: (request) => fetch(request, request.signal),
     // The banner is the host's to print.
     onListen: () => undefined,
   });
@@ -86,7 +91,18 @@ function listenDeno(deno: DenoServeApi, fetch: FetchHandler, options: ListenOpti
 
 async function listenNode(fetch: FetchHandler, options: ListenOptions): Promise<RuntimeServer> {
   const serve = await loadNodeServe();
-  const server = serve({ fetch: (request) => fetch(request), port: options.port, hostname: options.hostname });
+  const server = serve({
+    fetch: (request, bindings) => {
+      const controller = new AbortController();
+      const outgoing = bindings.outgoing;
+      outgoing.once('close', () => {
+        if (!outgoing.writableFinished) controller.abort(new DOMException('The client closed the connection', 'AbortError'));
+      });
+      return fetch(request, controller.signal);
+    },
+    port: options.port,
+    hostname: options.hostname,
+  });
   await new Promise<void>((resolve, reject) => {
     if (server.listening) {
       resolve();

@@ -71,8 +71,8 @@ describe('HonoServerService', () => {
     const seen: number[] = [];
     await using f = await startHost((app) =>
       app.get('/tracked', (c) => {
-        const tracker = c.var.scope.get(RequestTracker);
-        seen.push(tracker.id, c.var.scope.get(RequestTracker).id);
+        const tracker = c.env.scope.get(RequestTracker);
+        seen.push(tracker.id, c.env.scope.get(RequestTracker).id);
         return c.json({ id: tracker.id });
       }),
     );
@@ -91,7 +91,7 @@ describe('HonoServerService', () => {
     });
     await using f = await startHost((app) => {
       app.get('/stream', (c) => {
-        c.var.scope.get(RequestTracker);
+        c.env.scope.get(RequestTracker);
         const encoder = new TextEncoder();
         const body = new ReadableStream<Uint8Array>({
           async start(controller) {
@@ -104,7 +104,7 @@ describe('HonoServerService', () => {
         return new Response(body);
       });
       app.get('/endless', (c) => {
-        c.var.scope.get(RequestTracker);
+        c.env.scope.get(RequestTracker);
         let timer: ReturnType<typeof setInterval> | undefined;
         const body = new ReadableStream<Uint8Array>({
           start(controller) {
@@ -187,7 +187,7 @@ describe('HonoServerService', () => {
         });
         app.get('/stuck', async (c) => {
           started++;
-          stuckSignal = c.var.signal;
+          stuckSignal = c.env.signal;
           await new Promise(() => undefined);
           return c.json({ never: true });
         });

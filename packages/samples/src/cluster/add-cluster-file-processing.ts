@@ -16,6 +16,7 @@ import { FileProcessingCounters } from '../file-processing/file-processing-count
 import { FileStore } from '../file-processing/file-store.ts';
 import { ResultProcessor } from '../file-processing/result-processor.ts';
 import { addUploadRoute, StagingQuota } from '../file-processing/upload-route.ts';
+import { UploadIdempotencyStore } from '../file-processing/idempotency-store.ts';
 import type { FeatureRoutes, SamplesApp } from '../http/feature-routes.ts';
 import { FileWorkConsumerService, InboxClaimService, OrphanSweepService } from './cluster-file-services.ts';
 import type { ClusterWiring } from './cluster-tokens.ts';
@@ -167,6 +168,8 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
       maxInProgress: config.uploadsMaxInProgress,
       idleTimeoutMs: config.uploadIdleTimeoutMs,
       stagingQuota,
+      // In app.db, which the replicas share: a retry to another replica finds the first answer.
+      idempotency: new UploadIdempotencyStore(config.dataDir, () => time ?? builder.timeProvider),
       queueTimeoutMs: options.queueTimeoutMs,
       retryAfterSeconds: options.retryAfterSeconds,
       activityLog: () => activity,
@@ -175,7 +178,7 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
     app.get('/queue', async (c) => {
       if (queue === undefined) return notReady();
       try {
-        return json(200, await readQueue(queue, c.var.signal));
+        return json(200, await readQueue(queue, c.env.signal));
       } catch (error) {
         return unavailable(error);
       }
@@ -184,7 +187,7 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
       if (queue === undefined) return notReady();
       const ids = c.req.queries('id') ?? [];
       try {
-        const requeued = await queue.requeueDeadLetters(ids.length === 0 ? undefined : ids, c.var.signal);
+        const requeued = await queue.requeueDeadLetters(ids.length === 0 ? undefined : ids, c.env.signal);
         queueSnapshot = undefined;
         activity?.write('files', `requeued ${requeued} dead letter${requeued === 1 ? '' : 's'}`);
         return json(200, { requeued });

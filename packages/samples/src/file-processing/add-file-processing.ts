@@ -28,6 +28,7 @@ import { FileStore } from './file-store.ts';
 import { InboxWatcherService } from './inbox-watcher-service.ts';
 import { ResultProcessor } from './result-processor.ts';
 import { addUploadRoute, StagingQuota } from './upload-route.ts';
+import { UploadIdempotencyStore } from './idempotency-store.ts';
 
 /** The environment variable of the test-only processing delay (see {@link FileProcessingOptions.processingDelayMs}). */
 export const PROCESSING_DELAY_VARIABLE = 'FILE_PROCESSING_DELAY_MS';
@@ -182,6 +183,7 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
     maxInProgress: config.uploadsMaxInProgress,
     idleTimeoutMs: config.uploadIdleTimeoutMs,
     stagingQuota,
+    idempotency: new UploadIdempotencyStore(config.dataDir, () => time ?? builder.timeProvider),
     refuseEarly: () => {
       // Full, and nothing taken from it for longer than an upload may wait for room: another
       // upload would be received and stored only to be refused at the queueing deadline.

@@ -22,5 +22,6 @@ export { InboxWatcherService, type InboxWatcherServiceOptions } from './inbox-wa
 export { processInputFile, type ProcessInputFileOptions, type ProcessInputOutcome } from './process-input-file.ts';
 export { FigureCounter, ResultProcessor, type FileFigures, type ResultProcessorOptions } from './result-processor.ts';
 export { addUploadRoute, StagingQuota, type UploadRouteOptions } from './upload-route.ts';
+export { UploadIdempotencyStore, type StoredAnswer } from './idempotency-store.ts';
 export { receiveUpload, type ReceiveOutcome, type ReceiveUploadOptions } from './receive-upload.ts';
 export * from './file-names.ts';

@@ -15,6 +15,7 @@ import { newUploadId, RESULT_SUFFIX, sanitizeClientFileName } from './file-names
 import type { FileProcessingCounters } from './file-processing-counters.ts';
 import { FILES_ACTIVITY_SOURCE } from './file-processing-service.ts';
 import type { FileStore } from './file-store.ts';
+import type { UploadIdempotencyStore } from './idempotency-store.ts';
 import { receiveUpload } from './receive-upload.ts';
 
 /** Options of {@link addUploadRoute}. */
@@ -68,6 +69,8 @@ export interface UploadRouteOptions {
    * hopeless (the channel full and not moving). @default never
    */
   readonly refuseEarly?: (() => string | undefined) | undefined;
+  /** Where answers to uploads with an `Idempotency-Key` are kept. @default the header is ignored */
+  readonly idempotency?: UploadIdempotencyStore | undefined;
 }
 
 /**
@@ -141,8 +144,54 @@ export function addUploadRoute(app: Hono<HostkitEnv>, options: UploadRouteOption
   app.post('/upload', (c) => handleUpload(options, c, inProgress));
 }
 
+/** A key as RFC draft-ietf-httpapi-idempotency-key-header has it: a short opaque string. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
 async function handleUpload(options: UploadRouteOptions, c: Context<HostkitEnv>, inProgress: { count: number }): Promise<Response> {
-  const signal = c.var.signal;
+  const key = c.req.header('idempotency-key');
+  const store = options.idempotency;
+  if (key === undefined || store === undefined) return receiveAndQueue(options, c, inProgress);
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    options.counters.uploadsInvalid++;
+    return refuse(400, { error: 'invalid_upload', message: 'Expected Idempotency-Key to be 1 to 200 visible ASCII characters' });
+  }
+  let stored;
+  try {
+    stored = store.find(key);
+  } catch (error) {
+    // Without the check, a retry could store a second copy: refuse, the client retries.
+    options.logger?.()?.warn('Upload refused: its Idempotency-Key could not be checked', { error });
+    return refuse(503, { error: 'unavailable', message: 'The upload could not be checked against earlier attempts; try again later' }, retryAfter(options));
+  }
+  if (stored !== undefined) {
+    // The body is not read: the first attempt's answer is the answer.
+    return new Response(stored.body, {
+      status: stored.status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'idempotent-replayed': 'true', connection: 'close' },
+    });
+  }
+  if (!store.begin(key)) {
+    return refuse(409, { error: 'in_progress', message: 'An upload with this Idempotency-Key is still being received; retry when it has been answered' }, retryAfter(options));
+  }
+  try {
+    const response = await receiveAndQueue(options, c, inProgress);
+    if (response.status === 202) {
+      const body = await response.clone().text();
+      try {
+        store.save(key, { status: 202, body });
+      } catch (error) {
+        // The upload is queued: answer it; only a retry's deduplication is lost.
+        options.logger?.()?.warn('The answer to an upload with an Idempotency-Key could not be stored', { error });
+      }
+    }
+    return response;
+  } finally {
+    store.end(key);
+  }
+}
+
+async function receiveAndQueue(options: UploadRouteOptions, c: Context<HostkitEnv>, inProgress: { count: number }): Promise<Response> {
+  const signal = c.env.signal;
   const { store, counters, timeProvider, maxBytes } = options;
   const writer = options.writer;
   const enqueue =

@@ -1,7 +1,7 @@
 import type { HostkitEnv } from '@hostkit/adapters/hono';
 import type { Hono } from 'hono';
 
-/** The samples' Hono app: `c.var.scope` (one DI scope per request) and `c.var.signal` on every route. */
+/** The samples' Hono app: `c.env.scope` (one DI scope per request) and `c.env.signal` on every route. */
 export type SamplesApp = Hono<HostkitEnv>;
 
 /**

@@ -10,7 +10,7 @@ import type { WeatherCacheService } from './weather-cache-service.ts';
 export function addWeatherRoute(app: SamplesApp, service: () => WeatherCacheService | undefined, source: string): void {
   app.get('/weather', async (c) => {
     const weather = service();
-    const forecast = await weather?.current(c.var.signal);
+    const forecast = await weather?.current(c.env.signal);
     if (weather === undefined || forecast === undefined) {
       const retryAfterSeconds = Math.ceil((weather?.retryAfterMs() ?? 1_000) / 1_000);
       const lastError = weather?.lastError;

@@ -94,9 +94,9 @@ describe('the samples’ HTTP routing', () => {
     });
     await using fixture = await startServer((app) => {
       app.get('/slow', async (c) => {
-        seen = c.var.signal;
+        seen = c.env.signal;
         reached();
-        await new Promise<void>((resolve) => c.var.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise<void>((resolve) => c.env.signal.addEventListener('abort', () => resolve(), { once: true }));
         return c.json({ late: true });
       });
     });
@@ -123,7 +123,7 @@ describe('the samples’ HTTP routing', () => {
       });
       app.get('/stuck', async (c) => {
         started++;
-        await new Promise<void>((resolve) => c.var.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise<void>((resolve) => c.env.signal.addEventListener('abort', () => resolve(), { once: true }));
         return c.json({ never: 'seen' });
       });
     }, 1_000);
