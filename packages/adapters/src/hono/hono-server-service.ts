@@ -88,6 +88,10 @@ interface InFlight {
  * Each request gets a DI scope (`c.env.scope`, see `HostkitBindings`), disposed when the
  * response is done: once its body has been sent or cancelled (client gone), or at once for a
  * response without a body.
+ *
+ * "In flight" is a request whose handler has not answered yet, or whose route used its scope and
+ * whose body is still being sent. A body streamed by a route that used no scope (a long download,
+ * server-sent events) is the runtime server's once handed over: step 4 closes its connection.
  */
 export class HonoServerService implements HostedService {
   readonly #options: HonoServerServiceOptions;
