@@ -231,12 +231,13 @@ export class HonoServerService implements HostedService {
    * One request: tracked in flight until its handler answers, given its bindings, raced against the
    * drain deadline. Synchronous where the app is (no extra promise on that path).
    */
-  #fetch(request: Request, clientSignal: AbortSignal): Response | Promise<Response> {
+  #fetch(request: Request, clientGone: () => AbortSignal): Response | Promise<Response> {
     if (this.#cutting) return this.#unavailable();
     this.#requests++;
     const controller = new AbortController();
     const onClientGone = (): void => controller.abort(createAbortError('The client closed the connection'));
-    clientSignal.addEventListener('abort', onClientGone, { once: true });
+    /** Set once a route has asked for its signal: the client's going away is watched from then on. */
+    let clientSignal: AbortSignal | undefined;
     const scopes = this.#options.scopes;
     const scope = scopes === undefined ? undefined : new RequestScope(scopes);
     const entry: InFlight = { controller, cut: noop };
@@ -246,7 +247,7 @@ export class HonoServerService implements HostedService {
     const finish = (): void => {
       if (finished) return;
       finished = true;
-      clientSignal.removeEventListener('abort', onClientGone);
+      clientSignal?.removeEventListener('abort', onClientGone);
       this.#inFlight.delete(entry);
       if (this.#inFlight.size === 0) this.#onDrained?.();
       if (scope !== undefined && scope.created) {
@@ -256,9 +257,21 @@ export class HonoServerService implements HostedService {
         });
       }
     };
+    const bindings: HostkitBindings = {
+      scope: scope ?? noScope,
+      // Watching for the client going away costs both runtimes something per request: only when asked.
+      get signal(): AbortSignal {
+        if (clientSignal === undefined && !finished) {
+          clientSignal = clientGone();
+          if (clientSignal.aborted) onClientGone();
+          else clientSignal.addEventListener('abort', onClientGone, { once: true });
+        }
+        return controller.signal;
+      },
+    };
     let result: Response | Promise<Response>;
     try {
-      result = this.#options.app.fetch(request, { scope: scope ?? noScope, signal: controller.signal });
+      result = this.#options.app.fetch(request, bindings);
     } catch (error) {
       return this.#failure(request, error, finish);
     }
