@@ -40,7 +40,6 @@ const thirdPartyTypes: ReadonlyMap<string, string> = new Map([
   ['TypeMapping', 'redis'],
   ['Hono', 'hono'],
   ['Env', 'hono'],
-  ['MiddlewareHandler', 'hono'],
 ]);
 
 const result = spawnSync(join(root, 'node_modules', '.bin', 'deno'), ['doc', '--lint', ...entryPoints], {
