@@ -56,7 +56,7 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
   /**
    * HTTP_DRAIN_DELAY_MS / --http-drain-delay-ms: at stop, ms the server keeps serving with /readyz
-   * at 503 before it refuses connections (Kubernetes: 5000 or more, see the README); part of
+   * at 503 before it refuses connections (Kubernetes: 10000, see the README); part of
    * SHUTDOWN_TIMEOUT_MS. @default 200
    */
   readonly httpDrainDelayMs: number;

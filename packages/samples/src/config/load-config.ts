@@ -159,7 +159,7 @@ const settings = {
   shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', 'ms a graceful stop may take', '30000', () => 30_000, integer(0, MAX_TIMER_MS)),
   httpDrainDelayMs: setting(
     'HTTP_DRAIN_DELAY_MS',
-    'at stop, ms the HTTP server keeps serving with /readyz at 503 before refusing connections (Kubernetes: 5000 or more); part of SHUTDOWN_TIMEOUT_MS',
+    'at stop, ms the HTTP server keeps serving with /readyz at 503 before refusing connections (Kubernetes: 10000, see the README); part of SHUTDOWN_TIMEOUT_MS',
     '200',
     () => 200,
     integer(0, MAX_TIMER_MS),
