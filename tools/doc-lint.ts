@@ -6,7 +6,7 @@
  * types that the API deliberately exposes (listed below). deno doc counts any type that the
  * documented entry points do not export as private, a package's own dependencies included
  * (denoland/deno#27364), and re-exporting those types would document (and lint) the whole of
- * inversify, undici and node-redis. A reference to any other private type still fails.
+ * inversify, undici, node-redis and Hono. A reference to any other private type still fails.
  *
  * Run: `npm run lint:docs` (part of `npm run lint`).
  */
@@ -27,6 +27,7 @@ const entryPoints: readonly string[] = [
   'packages/adapters/src/undici/index.ts',
   'packages/adapters/src/fetch/index.ts',
   'packages/adapters/src/chokidar/index.ts',
+  'packages/adapters/src/hono/index.ts',
 ];
 
 /** Third-party types the public API exposes on purpose, and the package each comes from. */
@@ -37,6 +38,8 @@ const thirdPartyTypes: ReadonlyMap<string, string> = new Map([
   ['RedisClientType', 'redis'],
   ['RedisArgument', 'redis'],
   ['TypeMapping', 'redis'],
+  ['Hono', 'hono'],
+  ['Env', 'hono'],
 ]);
 
 const result = spawnSync(join(root, 'node_modules', '.bin', 'deno'), ['doc', '--lint', ...entryPoints], {

@@ -1,12 +1,13 @@
 /**
  * The composition of the samples program: one host running the cleanup, weather-cache and
- * file-processing samples (or the subset `config.services` names) behind one small HTTP server.
+ * file-processing samples (or the subset `config.services` names) behind one Hono app, served by
+ * `@hostkit/adapters/hono` (Deno.serve on Deno, @hono/node-server on Node).
  * `main.ts` (Node) and `main.deno.ts` (Deno) only read the configuration and hand the builder to
  * their runtime's `runMain`; tests build the same host with a manual clock.
  * @module
  */
+import { addHonoServer, HonoServerService } from '@hostkit/adapters/hono';
 import {
-  HealthCheckServiceToken,
   HealthCheckTags,
   LoggerFactoryToken,
   TimeProviderToken,
@@ -21,9 +22,8 @@ import type { AppConfig, LogFormatSetting, ServiceName } from './config/app-conf
 import { ActivityLogToken } from './database/activity-log.ts';
 import { SqliteActivityLog } from './database/sqlite-activity-log.ts';
 import { addFileProcessing } from './file-processing/index.ts';
-import { HttpServerService } from './http/http-server-service.ts';
-import type { FeatureRoutes, Route } from './http/route.ts';
-import { createHealthRoutes, createIndexRoute, createStatusRoute } from './http/system-routes.ts';
+import type { FeatureRoutes } from './http/feature-routes.ts';
+import { addIndexRoute, listEndpoints } from './http/system-routes.ts';
 import { addWeatherCache, type WeatherClientFactory, type WeatherDependencies } from './weather/add-weather-cache.ts';
 
 /** How the program meets its runtime: Node's or Deno's host builder. */
@@ -43,7 +43,7 @@ export interface CreateAppOptions {
   readonly weatherClient?: WeatherClient;
   readonly weather?: WeatherDependencies['options'];
   readonly cleanup?: CleanupDependencies['options'];
-  /** HTTP drain time at stop. @default 5000 */
+  /** Ms requests in flight get at stop, after the drain delay (HTTP_DRAIN_DELAY_MS). @default 10000, within SHUTDOWN_TIMEOUT_MS */
   readonly httpDrainTimeoutMs?: number;
   /**
    * Cluster mode's shared state. Required when `config.redisUrl` is set (the mains pass the Redis
@@ -113,48 +113,48 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
     features.set('files', addFileProcessing(builder, config, { activity: ActivityLogToken, ...clusterDeps }));
   }
 
-  builder.services.addHostedService(
-    HttpServerService,
-    [HealthCheckServiceToken, TimeProviderToken, LoggerFactoryToken, ActivityLogToken],
-    (healthChecks, time, loggers, activity) => {
-      const logger = loggers.createLogger('samples.Http');
-      const startedAt = time.timestamp();
-      const routes: Route[] = [];
-      const collectStatus = (): Record<string, unknown> => {
-        const services: Record<string, unknown> = { http: http.snapshot() };
-        for (const name of ['cleanup', 'weather', 'files'] as const) {
-          const feature = features.get(name);
-          services[name] = feature === undefined ? { state: 'disabled' } : safeStatus(feature);
-        }
-        return {
-          runtime: runtime.name,
-          ...(cluster !== undefined && { cluster: { replica: cluster.replicaId } }),
-          uptimeMs: Math.round(time.elapsedSince(startedAt)),
-          dataDir: config.dataDir,
-          services,
-          activityLog: activityLog?.counts ?? null,
-        };
-      };
-      routes.push(createIndexRoute(() => routes), createStatusRoute(collectStatus), ...createHealthRoutes(healthChecks));
-      for (const feature of features.values()) routes.push(...feature.routes);
-      const http: HttpServerService = new HttpServerService({
-        port: config.port,
-        routes,
-        time,
-        logger,
-        ...(options.httpDrainTimeoutMs !== undefined && { drainTimeoutMs: options.httpDrainTimeoutMs }),
-        onListening: (url) => {
-          const running = ([...features.keys()].join(', ') || 'no samples') + (cluster === undefined ? '' : ` as cluster replica ${cluster.replicaId}`);
-          logger.info(`Host started: running ${running} on ${runtime.name}; data in ${config.dataDir}; Ctrl+C stops`);
-          // POST routes take a multipart file (the only one is the upload).
-          const examples = routes.map((route) => (route.method === 'GET' ? `curl ${url}${route.path}` : `curl -F file=@package.json ${url}${route.path}`));
-          logger.info(`Try: ${examples.join('  |  ')}`);
-          activity.write('host', `listening on ${url} with ${running}`);
-        },
+  // The HTTP server LAST: it starts when every feature has, and stops first (see HonoServerService).
+  const startedAt = builder.timeProvider.timestamp();
+  let running = '';
+  const app = addHonoServer(builder, {
+    port: config.port,
+    hostname: '127.0.0.1',
+    loggerCategory: 'samples.Http',
+    drainDelayMs: config.httpDrainDelayMs,
+    // What is left of the budget after the drain delay, with room for the other services' stops.
+    drainTimeoutMs: options.httpDrainTimeoutMs ?? Math.min(10_000, Math.max(0, Math.floor((config.shutdownTimeoutMs - config.httpDrainDelayMs) / 2))),
+    health: {},
+    onListening: (url, logger) => {
+      logger.info(`Host started: running ${running} on ${runtime.name}; data in ${config.dataDir}; Ctrl+C stops`);
+      // POST routes take a multipart file (the only one is the upload).
+      const examples = listEndpoints(app).map((endpoint) => {
+        const [method, path] = endpoint.split(' ');
+        return method === 'GET' ? `curl ${url}${path}` : `curl -F file=@package.json ${url}${path}`;
       });
-      return http;
+      logger.info(`Try: ${examples.join('  |  ')}`);
+      activityLog?.write('host', `listening on ${url} with ${running}`);
     },
-  );
+  });
+  addIndexRoute(app);
+  // GET /status: each service's state and counters; `http` is the server's own.
+  app.get('/status', (c) => {
+    const time = c.env.scope.get(TimeProviderToken);
+    const services: Record<string, unknown> = { http: c.env.scope.get(HonoServerService).snapshot() };
+    for (const name of ['cleanup', 'weather', 'files'] as const) {
+      const feature = features.get(name);
+      services[name] = feature === undefined ? { state: 'disabled' } : safeStatus(feature);
+    }
+    return c.json({
+      runtime: runtime.name,
+      ...(cluster !== undefined && { cluster: { replica: cluster.replicaId } }),
+      uptimeMs: Math.round(time.elapsedSince(startedAt)),
+      dataDir: config.dataDir,
+      services,
+      activityLog: activityLog?.counts ?? null,
+    });
+  });
+  for (const feature of features.values()) feature.mount?.(app);
+  running = ([...features.keys()].join(', ') || 'no samples') + (cluster === undefined ? '' : ` as cluster replica ${cluster.replicaId}`);
   return builder;
 }
 

@@ -3,7 +3,7 @@ import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../src/app.ts';
 import type { ServiceName } from '../src/config/app-config.ts';
-import { HttpServerService } from '../src/http/http-server-service.ts';
+import { HonoServerService } from '@hostkit/adapters/hono';
 import { createTestBuilder, readLogs, tempDir, testConfig } from './helpers.ts';
 
 function testRuntime(time: ManualTimeProvider): AppRuntime {
@@ -25,7 +25,7 @@ describe('createApp', () => {
     const names = builder.services.hostedServices.map((descriptor) => descriptor.name);
     expect(names[0]).toBe('CleanupService');
     expect(names.indexOf('WeatherStubServer')).toBeLessThan(names.indexOf('WeatherCacheService'));
-    expect(names.at(-1)).toBe('HttpServerService');
+    expect(names.at(-1)).toBe('HonoServerService');
     expect(names.length).toBeGreaterThan(4);
     expect(builder.options.shutdownTimeout).toBe(1_234);
   });
@@ -40,7 +40,7 @@ describe('createApp', () => {
     const names = builder.services.hostedServices.map((descriptor) => descriptor.name);
     expect(names).toContain(present);
     expect(names).not.toContain(absent);
-    expect(names.at(-1)).toBe('HttpServerService');
+    expect(names.at(-1)).toBe('HonoServerService');
   });
 
   it('serves /status with every service, disabled ones included, and writes its activity to the logs table', async () => {
@@ -49,7 +49,7 @@ describe('createApp', () => {
     const host = createApp(testConfig(dir.path, { services: new Set(['cleanup']) }), testRuntime(time), { timeProvider: time }).build();
     await host.start();
     try {
-      const url = host.services.get(HttpServerService).url ?? '';
+      const url = host.services.get(HonoServerService).url ?? '';
       const status = (await (await fetch(`${url}/status`)).json()) as { runtime: string; services: Record<string, { state: string }> };
       expect(status.runtime).toBe('test');
       expect(status.services['http']?.state).toBe('listening');
@@ -57,7 +57,7 @@ describe('createApp', () => {
       expect(status.services['weather']).toEqual({ state: 'disabled' });
       expect(status.services['files']).toEqual({ state: 'disabled' });
       const index = (await (await fetch(`${url}/`)).json()) as { endpoints: string[] };
-      expect(index.endpoints).toEqual(['GET /', 'GET /status', 'GET /healthz', 'GET /readyz']);
+      expect(index.endpoints).toEqual(['GET /healthz', 'GET /readyz', 'GET /', 'GET /status']);
       // The cleanup runs on its default schedule, at minute 0: the manual clock starts at midnight.
       expect(status.services['cleanup']).toMatchObject({ schedule: '0 * * * *', timeZone: 'UTC', nextRun: '2000-01-01T01:00:00.000Z' });
       await time.advance(3_600_000);

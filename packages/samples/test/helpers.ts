@@ -22,11 +22,14 @@ export function createTestBuilder(time: TimeProvider): { builder: HostApplicatio
   return { builder, logs };
 }
 
-/** The configuration `loadConfig` gives with no flags and no variables, in `dataDir` (JSON logs, any free port). */
+/**
+ * The configuration `loadConfig` gives with no flags and no variables, in `dataDir` (JSON logs, any
+ * free port, and no HTTP drain delay: these hosts run on a manual clock that nobody advances at stop).
+ */
 export function testConfig(dataDir: string, overrides: Partial<AppConfig> = {}): AppConfig {
   // As in loadConfig: an interval given without a schedule means interval mode.
   const intervalMode = overrides.cleanupIntervalMs !== undefined && !('cleanupSchedule' in overrides);
-  return { ...defaultConfig(dataDir), logFormat: 'json', port: 0, ...(intervalMode && { cleanupSchedule: undefined }), ...overrides };
+  return { ...defaultConfig(dataDir), logFormat: 'json', port: 0, httpDrainDelayMs: 0, ...(intervalMode && { cleanupSchedule: undefined }), ...overrides };
 }
 
 /** Inserts `count` logs rows created at `createdAt` (epoch ms) into DATA_DIR/app.db. */

@@ -17,3 +17,26 @@ declare namespace Deno {
   const stdout: { isTerminal(): boolean };
   const build: { readonly os: 'darwin' | 'linux' | 'android' | 'windows' | 'freebsd' | 'netbsd' | 'aix' | 'solaris' | 'illumos' };
 }
+
+declare namespace Deno {
+  /** What `Deno.serve` passes its handler besides the request (unused here). */
+  interface ServeHandlerInfo {
+    readonly remoteAddr: { readonly hostname: string; readonly port: number };
+  }
+  /** The options of `Deno.serve` used by `@hostkit/adapters/hono`. */
+  interface ServeOptions {
+    port?: number;
+    hostname?: string;
+    signal?: AbortSignal;
+    onListen?: (localAddr: { hostname: string; port: number }) => void;
+    onError?: (error: unknown) => Response | Promise<Response>;
+    handler: (request: Request, info: ServeHandlerInfo) => Response | Promise<Response>;
+  }
+  /** The server `Deno.serve` returns. */
+  interface HttpServer {
+    readonly finished: Promise<void>;
+    readonly addr: { hostname: string; port: number };
+    shutdown(): Promise<void>;
+  }
+  function serve(options: ServeOptions): HttpServer;
+}

@@ -10,7 +10,7 @@ import {
 import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { FeatureRoutes } from '../http/route.ts';
+import type { FeatureRoutes } from '../http/feature-routes.ts';
 import { CleanupService, type CleanupServiceOptions } from './cleanup-service.ts';
 import { LogCleanupUnitOfWork, LogCleanupUnitOfWorkToken } from './log-cleanup-unit-of-work.ts';
 
@@ -71,5 +71,5 @@ export function addCleanup(builder: HostApplicationBuilder, config: AppConfig, d
     check: () => service?.health() ?? { status: 'healthy', description: 'Not started yet' },
     tags: [HealthCheckTags.live, HealthCheckTags.ready],
   });
-  return { routes: [], status: () => service?.snapshot() ?? { state: 'idle' } };
+  return { status: () => service?.snapshot() ?? { state: 'idle' } };
 }

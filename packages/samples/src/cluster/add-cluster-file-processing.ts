@@ -15,9 +15,9 @@ import type { FileProcessingOptions } from '../file-processing/add-file-processi
 import { FileProcessingCounters } from '../file-processing/file-processing-counters.ts';
 import { FileStore } from '../file-processing/file-store.ts';
 import { ResultProcessor } from '../file-processing/result-processor.ts';
-import { createUploadRoute } from '../file-processing/upload-route.ts';
-import { sendJson } from '../http/json-response.ts';
-import type { FeatureRoutes, Route } from '../http/route.ts';
+import { addUploadRoute, StagingQuota } from '../file-processing/upload-route.ts';
+import { UploadIdempotencyStore } from '../file-processing/idempotency-store.ts';
+import type { FeatureRoutes, SamplesApp } from '../http/feature-routes.ts';
 import { FileWorkConsumerService, InboxClaimService, OrphanSweepService } from './cluster-file-services.ts';
 import type { ClusterWiring } from './cluster-tokens.ts';
 import { fileWorkEntryFor, type FileWorkEntry } from './file-work.ts';
@@ -134,62 +134,67 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
     tags: [HealthCheckTags.ready],
   });
 
-  const upload = createUploadRoute({
-    store,
-    enqueue: async (path, signal) => {
-      if (queue === undefined) throw new Error('The work queue is not ready yet');
-      await queue.enqueue(fileWorkEntryFor(store, path, 'upload'), {}, signal);
-    },
-    counters,
-    get timeProvider(): TimeProvider {
-      return time ?? builder.timeProvider;
-    },
-    maxBytes: config.uploadMaxBytes,
-    queueTimeoutMs: options.queueTimeoutMs,
-    retryAfterSeconds: options.retryAfterSeconds,
-    activityLog: () => activity,
-    logger: () => uploadLogger,
-  });
-  const unavailable = (response: Parameters<Route['handle']>[1], error: unknown): void => {
-    sendJson(response, 503, { error: 'unavailable', message: `The work queue cannot be read: ${error instanceof Error ? error.message : String(error)}` }, {
-      'retry-after': '1',
+  const stagingQuota = new StagingQuota(config.uploadStagingMaxBytes);
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
+    new Response(`${JSON.stringify(body, null, 2)}\n`, {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     });
+  const unavailable = (error: unknown): Response => {
+    // The queue's error stays in the log: it can name hosts and keys.
+    uploadLogger?.warn('The work queue cannot be read', { error });
+    return json(503, { error: 'unavailable', message: 'The work queue cannot be read; try again later' }, { 'retry-after': '1' });
   };
-  const notReady = (response: Parameters<Route['handle']>[1]): void => {
-    sendJson(response, 503, { error: 'not_ready', message: 'The work queue is not ready yet' }, { 'retry-after': '1' });
-  };
+  const notReady = (): Response => json(503, { error: 'not_ready', message: 'The work queue is not ready yet' }, { 'retry-after': '1' });
   const readQueue = async (fileQueue: WorkQueue<FileWorkEntry>, signal?: AbortSignal): Promise<Record<string, unknown>> => {
     const counts = await fileQueue.counts(signal);
     const dead = counts.dead > 0 ? await fileQueue.deadLetters({ order: 'newest', limit: 20 }, signal) : [];
     return { name: fileQueue.name, ...counts, deadLetters: dead.map((letter) => ({ ...letter, deadAt: new Date(letter.deadAt).toISOString() })) };
   };
-  const queueRoute: Route = {
-    method: 'GET',
-    path: '/queue',
-    async handle(_request, response, signal) {
-      if (queue === undefined) return notReady(response);
+  const mount = (app: SamplesApp): void => {
+    addUploadRoute(app, {
+      store,
+      enqueue: async (path, signal, release) => {
+        if (queue === undefined) throw new Error('The work queue is not ready yet');
+        await queue.enqueue(fileWorkEntryFor(store, path, 'upload'), {}, signal);
+        // Queued in Redis: any replica may take it; this replica's quota is free again.
+        release();
+      },
+      counters,
+      get timeProvider(): TimeProvider {
+        return time ?? builder.timeProvider;
+      },
+      maxBytes: config.uploadMaxBytes,
+      maxInProgress: config.uploadsMaxInProgress,
+      idleTimeoutMs: config.uploadIdleTimeoutMs,
+      stagingQuota,
+      // In app.db, which the replicas share: a retry to another replica finds the first answer.
+      idempotency: new UploadIdempotencyStore(config.dataDir, () => time ?? builder.timeProvider),
+      queueTimeoutMs: options.queueTimeoutMs,
+      retryAfterSeconds: options.retryAfterSeconds,
+      activityLog: () => activity,
+      logger: () => uploadLogger,
+    });
+    app.get('/queue', async (c) => {
+      if (queue === undefined) return notReady();
       try {
-        sendJson(response, 200, await readQueue(queue, signal));
+        return json(200, await readQueue(queue, c.env.signal));
       } catch (error) {
-        unavailable(response, error);
+        return unavailable(error);
       }
-    },
-  };
-  const requeueRoute: Route = {
-    method: 'POST',
-    path: '/queue/dead-letters/requeue',
-    async handle(request, response, signal) {
-      if (queue === undefined) return notReady(response);
-      const ids = new URL(request.url ?? '/', 'http://localhost').searchParams.getAll('id');
+    });
+    app.post('/queue/dead-letters/requeue', async (c) => {
+      if (queue === undefined) return notReady();
+      const ids = c.req.queries('id') ?? [];
       try {
-        const requeued = await queue.requeueDeadLetters(ids.length === 0 ? undefined : ids, signal);
+        const requeued = await queue.requeueDeadLetters(ids.length === 0 ? undefined : ids, c.env.signal);
         queueSnapshot = undefined;
         activity?.write('files', `requeued ${requeued} dead letter${requeued === 1 ? '' : 's'}`);
-        sendJson(response, 200, { requeued });
+        return json(200, { requeued });
       } catch (error) {
-        unavailable(response, error);
+        return unavailable(error);
       }
-    },
+    });
   };
 
   // GET /status must answer at once: it shows the queue as last read, and reads it again (once at
@@ -233,5 +238,5 @@ export function addClusterFileProcessing(builder: HostApplicationBuilder, config
       rejectedBusy: counters.uploadsRejectedBusy,
     },
   });
-  return { routes: [upload, queueRoute, requeueRoute], status };
+  return { mount, status };
 }

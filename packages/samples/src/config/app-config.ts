@@ -43,8 +43,23 @@ export interface AppConfig {
   readonly channelCapacity: number;
   /** UPLOAD_MAX_BYTES / --upload-max-bytes. @default 10485760 (10 MiB) */
   readonly uploadMaxBytes: number;
+  /** UPLOADS_MAX_IN_PROGRESS / --uploads-max-in-progress: uploads received at once; one more gets 503 before its body is read. @default 64 */
+  readonly uploadsMaxInProgress: number;
+  /** UPLOAD_IDLE_TIMEOUT_MS / --upload-idle-timeout-ms: longest wait for the next piece of an upload's body (then 408, its partial file removed). @default 60000 */
+  readonly uploadIdleTimeoutMs: number;
+  /**
+   * UPLOAD_STAGING_MAX_BYTES / --upload-staging-max-bytes: bytes of uploads on disk not yet
+   * processed (being received or queued); past it, 503 with Retry-After. @default 1073741824 (1 GiB)
+   */
+  readonly uploadStagingMaxBytes: number;
   /** SHUTDOWN_TIMEOUT_MS / --shutdown-timeout-ms: HostOptions.shutdownTimeout. @default 30000 */
   readonly shutdownTimeoutMs: number;
+  /**
+   * HTTP_DRAIN_DELAY_MS / --http-drain-delay-ms: at stop, ms the server keeps serving with /readyz
+   * at 503 before it refuses connections (Kubernetes: 10000, see the README); part of
+   * SHUTDOWN_TIMEOUT_MS. @default 200
+   */
+  readonly httpDrainDelayMs: number;
   /** SERVICES / --services: comma-separated subset of cleanup,weather,files. @default all */
   readonly services: ReadonlySet<ServiceName>;
   /** LOG_FORMAT / --log-format: text, json, or auto (text on a terminal, JSON otherwise). @default 'text' */

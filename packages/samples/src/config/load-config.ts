@@ -135,7 +135,35 @@ const settings = {
     () => 10 * 1024 * 1024,
     integer(1, Number.MAX_SAFE_INTEGER, 'an integer number of bytes >= 1'),
   ),
+  uploadsMaxInProgress: setting(
+    'UPLOADS_MAX_IN_PROGRESS',
+    'uploads received at once; one more is answered 503 before its body is read',
+    '64',
+    () => 64,
+    integer(1, 100_000),
+  ),
+  uploadIdleTimeoutMs: setting(
+    'UPLOAD_IDLE_TIMEOUT_MS',
+    "longest wait in ms for the next piece of an upload's body (then 408)",
+    '60000',
+    () => 60_000,
+    integer(10, MAX_TIMER_MS),
+  ),
+  uploadStagingMaxBytes: setting(
+    'UPLOAD_STAGING_MAX_BYTES',
+    'bytes of uploads on disk not yet processed, at most (then 503)',
+    '1073741824 (1 GiB)',
+    () => 1024 * 1024 * 1024,
+    integer(1, Number.MAX_SAFE_INTEGER, 'an integer number of bytes >= 1'),
+  ),
   shutdownTimeoutMs: setting('SHUTDOWN_TIMEOUT_MS', 'ms a graceful stop may take', '30000', () => 30_000, integer(0, MAX_TIMER_MS)),
+  httpDrainDelayMs: setting(
+    'HTTP_DRAIN_DELAY_MS',
+    'at stop, ms the HTTP server keeps serving with /readyz at 503 before refusing connections (Kubernetes: 10000, see the README); part of SHUTDOWN_TIMEOUT_MS',
+    '200',
+    () => 200,
+    integer(0, MAX_TIMER_MS),
+  ),
   services: setting<ReadonlySet<ServiceName>>(
     'SERVICES',
     `which features run: a comma-separated list of ${ALL_SERVICES.join(', ')}, or all`,
@@ -300,6 +328,12 @@ export function loadConfig(args: readonly string[], env: Readonly<Record<string,
       problems.push('CLEANUP_INTERVAL_MS and CLEANUP_SCHEDULE are both set: set one of them (an interval from start, or a cron schedule)');
     }
     values['cleanupSchedule'] = undefined;
+  }
+  // The drain delay is spent inside the shutdown budget: it must leave room for the rest of the stop.
+  const drainDelay = values['httpDrainDelayMs'];
+  const budget = values['shutdownTimeoutMs'];
+  if (typeof drainDelay === 'number' && typeof budget === 'number' && drainDelay > 0 && drainDelay >= budget) {
+    problems.push(`HTTP_DRAIN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (${budget}), which it is part of; got ${drainDelay}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = values as unknown as AppConfig;

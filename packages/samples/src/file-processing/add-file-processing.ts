@@ -20,14 +20,15 @@ import { addClusterFileProcessing } from '../cluster/add-cluster-file-processing
 import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { FeatureRoutes } from '../http/route.ts';
+import type { FeatureRoutes, SamplesApp } from '../http/feature-routes.ts';
 import { StorageMonitor } from './storage-monitor.ts';
 import { FileProcessingCounters } from './file-processing-counters.ts';
 import { FILES_ACTIVITY_SOURCE, FileProcessingService } from './file-processing-service.ts';
 import { FileStore } from './file-store.ts';
 import { InboxWatcherService } from './inbox-watcher-service.ts';
 import { ResultProcessor } from './result-processor.ts';
-import { createUploadRoute } from './upload-route.ts';
+import { addUploadRoute, StagingQuota } from './upload-route.ts';
+import { UploadIdempotencyStore } from './idempotency-store.ts';
 
 /** The environment variable of the test-only processing delay (see {@link FileProcessingOptions.processingDelayMs}). */
 export const PROCESSING_DELAY_VARIABLE = 'FILE_PROCESSING_DELAY_MS';
@@ -172,9 +173,33 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
     tags: [HealthCheckTags.ready],
   });
 
-  const route = createUploadRoute({
+  const stagingQuota = new StagingQuota(config.uploadStagingMaxBytes);
+  // When the processor last finished a file while the channel was full: to refuse before reading
+  // a body when queueing it is hopeless.
+  let stall: { readonly done: number; readonly since: number } | undefined;
+  const mount = (app: SamplesApp): void => addUploadRoute(app, {
     store,
     writer: channel.writer,
+    maxInProgress: config.uploadsMaxInProgress,
+    idleTimeoutMs: config.uploadIdleTimeoutMs,
+    stagingQuota,
+    idempotency: new UploadIdempotencyStore(config.dataDir, () => time ?? builder.timeProvider),
+    refuseEarly: () => {
+      // Full, and nothing taken from it for longer than an upload may wait for room: another
+      // upload would be received and stored only to be refused at the queueing deadline.
+      const clock = time ?? builder.timeProvider;
+      const done = counters.processed + counters.failed + counters.gone;
+      if (channel.reader.count < config.channelCapacity) {
+        stall = undefined;
+        return undefined;
+      }
+      if (stall === undefined || stall.done !== done) {
+        stall = { done, since: clock.timestamp() };
+        return undefined;
+      }
+      if (clock.elapsedSince(stall.since) < options.queueTimeoutMs) return undefined;
+      return `The processing queue is full (${channel.reader.count} of ${config.channelCapacity}) and has not moved for ${options.queueTimeoutMs} ms; try again later`;
+    },
     counters,
     get timeProvider(): TimeProvider {
       return time ?? builder.timeProvider;
@@ -211,12 +236,14 @@ export function addFileProcessing(builder: HostApplicationBuilder, config: AppCo
         invalid: counters.uploadsInvalid,
         rejectedBusy: counters.uploadsRejectedBusy,
         rejectedNoSpace: counters.uploadsRejectedNoSpace,
+        stagingBytes: stagingQuota.used,
+        stagingMaxBytes: stagingQuota.limit,
       },
       storage: storage.snapshot(),
       recovery: counters.recovery ?? null,
     };
   };
-  return { routes: [route], status };
+  return { mount, status };
 }
 
 /**

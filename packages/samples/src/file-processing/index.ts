@@ -21,6 +21,7 @@ export { FileStore, type FailureReport, type FileResultDocument, type FileStoreO
 export { InboxWatcherService, type InboxWatcherServiceOptions } from './inbox-watcher-service.ts';
 export { processInputFile, type ProcessInputFileOptions, type ProcessInputOutcome } from './process-input-file.ts';
 export { FigureCounter, ResultProcessor, type FileFigures, type ResultProcessorOptions } from './result-processor.ts';
-export { createUploadRoute, type UploadRouteOptions } from './upload-route.ts';
+export { addUploadRoute, StagingQuota, type UploadRouteOptions } from './upload-route.ts';
+export { UploadIdempotencyStore, type StoredAnswer } from './idempotency-store.ts';
 export { receiveUpload, type ReceiveOutcome, type ReceiveUploadOptions } from './receive-upload.ts';
 export * from './file-names.ts';

@@ -1,7 +1,7 @@
-import type { IncomingMessage } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
-import { Busboy, type BusboyFileStream, type BusboyHeaders, type BusboyInstance } from '@fastify/busboy';
+import type { TimeProvider } from '@hostkit/core';
 import type { FileStore } from './file-store.ts';
+import { MultipartError, multipartBoundary, parseMultipart } from './multipart-stream.ts';
 
 /** Options of {@link receiveUpload}. */
 export interface ReceiveUploadOptions {
@@ -12,6 +12,16 @@ export interface ReceiveUploadOptions {
   readonly maxBytes: number;
   /** Aborted when the client goes away or the server stops: the upload is abandoned. */
   readonly signal: AbortSignal;
+  /** The clock of the idle timeout. */
+  readonly timeProvider: TimeProvider;
+  /**
+   * The longest wait for the next piece of the body (UPLOAD_IDLE_TIMEOUT_MS), like nginx's
+   * `client_body_timeout`: a stalled client does not hold its slot and its staging file.
+   * @default 60000
+   */
+  readonly idleTimeoutMs?: number | undefined;
+  /** Called with each chunk's size as it is written (the staging quota counts them). */
+  readonly onBytes?: ((bytes: number) => boolean) | undefined;
 }
 
 /** How receiving ended. Every outcome but `received` has already removed the staging file. */
@@ -26,159 +36,135 @@ export type ReceiveOutcome =
     }
   /** The file part went past `maxBytes`. Reading stopped there. */
   | { readonly kind: 'too-large' }
+  /** `onBytes` refused: the staging quota is spent. Reading stopped there. */
+  | { readonly kind: 'over-quota' }
   /** Not a well-formed upload; `reason` is safe to show the client. */
   | { readonly kind: 'invalid'; readonly reason: string }
+  /** No piece of the body came for `idleTimeoutMs`. */
+  | { readonly kind: 'idle' }
   /** `signal` aborted, or the connection broke. */
   | { readonly kind: 'aborted' }
   /** Writing the staging file failed (disk full, permissions). */
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/**
- * Limits on everything but the file: an upload is one file part, perhaps with a few small fields
- * (an HTML form's submit button), and nothing may make the parser buffer much.
- */
-const LIMITS = { files: 1, fields: 16, parts: 17, fieldSize: 16 * 1024, fieldNameSize: 200, headerPairs: 32, headerSize: 16 * 1024 };
+/** Parts beyond the one file: an HTML form's few small fields. */
+const MAX_PARTS = 17;
+const MAX_FIELD_BYTES = 16 * 1024;
+/** The field that carries the file, as in `curl -F file=@report.csv`. */
+export const FILE_FIELD = 'file';
+
+class Stop extends Error {
+  readonly outcome: ReceiveOutcome;
+  constructor(outcome: ReceiveOutcome) {
+    super(outcome.kind);
+    this.outcome = outcome;
+  }
+}
 
 /**
- * Streams the one file part of a `multipart/form-data` request to `uploads/<id>.partial`
- * (created exclusively with mode 0600, see `FileStore.createStagingFile`), with back-pressure all
- * the way: the request is read only as fast as the disk takes it, and nothing is held in memory
- * beyond the streams' buffers.
+ * Streams the one file part (field `file`) of a `multipart/form-data` body to
+ * `uploads/<id>.partial` (created exclusively with mode 0600, see `FileStore.createStagingFile`),
+ * with back-pressure all the way: the body is read only as fast as the disk takes it, and nothing
+ * is held in memory beyond one chunk (see `parseMultipart`), on Node and Deno alike.
  *
- * - Past `maxBytes`, it stops at once: the request is unpiped (nothing more is parsed or written)
- *   and the partial file removed (`too-large`).
- * - A request that is not a well-formed upload is `invalid`: the Content-Type is not multipart
- *   (or has no boundary), there is no file part, more than one, or the body ends before the
- *   closing boundary (truncated). Its partial file is removed.
- * - Client gone or server stopping (`signal`): `aborted`, partial file removed.
- *
- * The caller answers the request; the request may still have unread body (the upload route's
- * `refuse` reads and discards it, within limits, before closing the connection).
+ * - Past `maxBytes`, it stops at once (`too-large`); nothing more is read or written.
+ * - Not a well-formed upload (`invalid`): not multipart or no boundary, no file part, a file part
+ *   in another field than `file`, more than one, too many fields, or a body that ends before its
+ *   closing boundary (truncated).
+ * - No data for `idleTimeoutMs` (`idle`), client gone or server stopping (`aborted`).
+ * Every outcome but `received` removes the partial file.
  */
-export async function receiveUpload(request: IncomingMessage, options: ReceiveUploadOptions): Promise<ReceiveOutcome> {
+export async function receiveUpload(body: ReadableStream<Uint8Array> | null, contentType: string, options: ReceiveUploadOptions): Promise<ReceiveOutcome> {
   const { store, id, maxBytes, signal } = options;
   if (signal.aborted) return { kind: 'aborted' };
-  let busboy: BusboyInstance;
-  try {
-    busboy = Busboy({ headers: request.headers as BusboyHeaders, limits: { ...LIMITS, fileSize: maxBytes } });
-  } catch (error) {
-    // "Unsupported Content-Type", "Multipart: Boundary not found", "Missing Content-Type-header".
-    return { kind: 'invalid', reason: error instanceof Error ? error.message : String(error) };
-  }
+  const boundary = multipartBoundary(contentType);
+  if (boundary === undefined) return { kind: 'invalid', reason: 'Multipart: Boundary not found in the Content-Type' };
+  if (body === null) return { kind: 'invalid', reason: 'The request has no body' };
+  const reader = body.getReader();
+  const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  let stopped: ReceiveOutcome | undefined;
+  const stop = (outcome: ReceiveOutcome): void => {
+    if (stopped !== undefined) return;
+    stopped = outcome;
+    // Cancelling the reader ends the pending read at once, and tells the server to stop reading.
+    void reader.cancel(outcome.kind).catch(() => undefined); // a body that already failed cannot be cancelled: nothing to do
+  };
+  const onAbort = (): void => stop({ kind: 'aborted' });
+  signal.addEventListener('abort', onAbort, { once: true });
+  const idleTimer = options.timeProvider.createTimer(() => stop({ kind: 'idle' }), idleTimeoutMs);
+  const read = async (): Promise<Uint8Array | undefined> => {
+    idleTimer.change(idleTimeoutMs);
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await reader.read();
+    } catch {
+      // The body broke off: the client went away, or the server is closing the connection.
+      throw new Stop(stopped ?? { kind: 'aborted' });
+    }
+    if (stopped !== undefined) throw new Stop(stopped);
+    return result.done ? undefined : result.value;
+  };
 
   let staging: Awaited<ReturnType<FileStore['createStagingFile']>> | undefined;
-  let fileStream: BusboyFileStream | undefined;
   let clientName: string | undefined;
-  let settle!: (outcome: ReceiveOutcome) => void;
-  const settled = new Promise<ReceiveOutcome>((resolve) => {
-    settle = resolve;
-  });
-  let outcome: ReceiveOutcome | undefined;
-  /** The first outcome wins; whatever happens later is only cleaned up. */
-  const finish = (result: ReceiveOutcome): void => {
-    if (outcome !== undefined) return;
-    outcome = result;
-    if (result.kind !== 'received') {
-      // Stop reading now: nothing more reaches the parser, and so nothing more reaches the disk.
-      request.unpipe(busboy);
-      fileStream?.destroy();
-    }
-    settle(result);
-  };
-
-  /** Writes the file part; settles `received` only once the file is complete and synced. */
-  let writing: Promise<void> | undefined;
-  const writeFile = async (stream: BusboyFileStream): Promise<void> => {
-    staging = await store.createStagingFile(id);
-    const { handle } = staging;
-    // Pulling chunk by chunk is the back-pressure: the parser (and so the request) waits while a
-    // chunk is written. Not handle.createWriteStream: closing a FileHandle that a stream used
-    // with autoClose off never settles on Deno, and did not on Node either here.
-    for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-      if (outcome !== undefined) return;
-      await writeFully(handle, chunk);
-    }
-    if (stream.truncated || outcome !== undefined) return; // 'limit' already settled too-large
-    await store.syncFile(handle);
-  };
-
-  busboy.on('file', (_field, stream, filename) => {
-    // Every file part must be consumed or destroyed, or the parser stalls.
-    if (fileStream !== undefined) {
-      stream.resume();
-      return;
-    }
-    fileStream = stream;
-    clientName = filename;
-    // The parser may report a truncated part on this stream after it was destroyed (when the
-    // upload already failed for another reason): that must not become an uncaught exception.
-    // The iteration in writeFile still sees the errors that matter.
-    stream.on('error', () => undefined);
-    stream.once('limit', () => finish({ kind: 'too-large' }));
-    writing = writeFile(stream);
-    // Errors here are the part's (truncated body) or the disk's; the first outcome wins. The
-    // handler cannot throw, so this derived promise never rejects; `writing` itself is awaited
-    // by the cleanup below.
-    void writing.catch((error: unknown) => {
-      if (signal.aborted) finish({ kind: 'aborted' });
-      else if (isTruncation(error)) finish({ kind: 'invalid', reason: 'The multipart body ended before its closing boundary' });
-      else finish({ kind: 'failed', error });
-    });
-  });
-  busboy.on('filesLimit', () => finish({ kind: 'invalid', reason: 'Expected exactly one file part, got more' }));
-  busboy.on('partsLimit', () => finish({ kind: 'invalid', reason: `Expected at most ${LIMITS.parts} parts` }));
-  busboy.on('error', (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    finish({ kind: 'invalid', reason: /unexpected end/i.test(message) ? 'The multipart body ended before its closing boundary' : message });
-  });
-  busboy.on('finish', () => {
-    if (writing === undefined) {
-      finish({ kind: 'invalid', reason: 'Expected a file part (Content-Disposition: form-data; name="file"; filename="...")' });
-      return;
-    }
-    // The parser is done; the file is complete once written and synced. Neither handler throws,
-    // so this derived promise never rejects.
-    void writing.then(
-      () => {
-        if (fileStream?.truncated === true) return;
-        const bytes = fileStream?.bytesRead ?? 0;
-        // What a browser sends for a file input left empty.
-        if (clientName === '' && bytes === 0) {
-          finish({ kind: 'invalid', reason: 'No file was selected (empty file part without a file name)' });
-          return;
+  let bytes = 0;
+  let outcome: ReceiveOutcome;
+  try {
+    let fileSeen = false;
+    for await (const part of parseMultipart(read, boundary, { maxParts: MAX_PARTS })) {
+      if (part.filename === undefined) {
+        // A plain field: read and dropped, within a small bound.
+        let size = 0;
+        for await (const chunk of part.body) {
+          size += chunk.length;
+          if (size > MAX_FIELD_BYTES) throw new Stop({ kind: 'invalid', reason: `A form field is larger than ${MAX_FIELD_BYTES} bytes` });
         }
-        finish({ kind: 'received', stagingPath: staging!.path, clientName, bytes });
-      },
-      () => undefined, // reported by the catch above
-    );
-  });
-  const onAbort = (): void => finish({ kind: 'aborted' });
-  signal.addEventListener('abort', onAbort, { once: true });
-  const onClose = (): void => {
-    // The connection closed before the whole body arrived: the client went away.
-    if (!request.complete) finish({ kind: 'aborted' });
-  };
-  request.once('close', onClose);
-  request.once('error', onClose);
-
-  request.pipe(busboy);
-  const result = await settled;
-  signal.removeEventListener('abort', onAbort);
-  request.off('close', onClose);
-  request.off('error', onClose);
-  // Nothing the parser does from now on matters, and it must not throw an unhandled 'error'.
-  busboy.on('error', () => undefined);
-  if (result.kind === 'received') {
-    await staging!.handle.close();
-    return result;
+        continue;
+      }
+      if (part.name !== FILE_FIELD) {
+        throw new Stop({ kind: 'invalid', reason: `Expected the file in the field named "${FILE_FIELD}", got a file in ${JSON.stringify(part.name ?? '')}` });
+      }
+      if (fileSeen) throw new Stop({ kind: 'invalid', reason: 'Expected exactly one file part, got more' });
+      fileSeen = true;
+      clientName = part.filename;
+      staging = await store.createStagingFile(id);
+      for await (const chunk of part.body) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) throw new Stop({ kind: 'too-large' });
+        if (options.onBytes !== undefined && !options.onBytes(chunk.length)) throw new Stop({ kind: 'over-quota' });
+        await writeFully(staging.handle, chunk);
+      }
+    }
+    if (!fileSeen) {
+      outcome = { kind: 'invalid', reason: `Expected a file part (Content-Disposition: form-data; name="${FILE_FIELD}"; filename="...")` };
+    } else if (clientName === '' && bytes === 0) {
+      // What a browser sends for a file input left empty.
+      outcome = { kind: 'invalid', reason: 'No file was selected (empty file part without a file name)' };
+    } else {
+      await store.syncFile(staging!.handle);
+      outcome = { kind: 'received', stagingPath: staging!.path, clientName, bytes };
+    }
+  } catch (error) {
+    if (error instanceof Stop) outcome = error.outcome;
+    else if (stopped !== undefined) outcome = stopped;
+    else if (error instanceof MultipartError) outcome = { kind: 'invalid', reason: error.message };
+    else if (signal.aborted) outcome = { kind: 'aborted' };
+    else outcome = { kind: 'failed', error };
+  } finally {
+    idleTimer.dispose();
+    signal.removeEventListener('abort', onAbort);
   }
-  // Wait for the write to stop before removing what it wrote.
-  await writing?.catch(() => undefined);
-  if (staging !== undefined) {
-    await staging.handle.close().catch(() => undefined);
-    await store.discard(staging.path);
+  if (outcome.kind !== 'received') {
+    stop(outcome);
+    if (staging !== undefined) {
+      await staging.handle.close().catch(() => undefined);
+      await store.discard(staging.path);
+    }
+    return outcome;
   }
-  return result;
+  reader.releaseLock();
+  await staging!.handle.close();
+  return outcome;
 }
 
 /** Writes all of `chunk` at the file's position (a write may take fewer bytes than asked). */
@@ -188,8 +174,4 @@ async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> 
     const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
     offset += bytesWritten;
   }
-}
-
-function isTruncation(error: unknown): boolean {
-  return error instanceof Error && /terminated early|unexpected end/i.test(error.message);
 }

@@ -1,4 +1,2 @@
-export { HttpServerService, type HttpServerServiceOptions } from './http-server-service.ts';
-export { sendJson, sendText } from './json-response.ts';
-export type { FeatureRoutes, Route, RouteMethod } from './route.ts';
-export { createHealthRoutes, createIndexRoute, createStatusRoute } from './system-routes.ts';
+export type { FeatureRoutes, SamplesApp } from './feature-routes.ts';
+export { addIndexRoute, listEndpoints } from './system-routes.ts';

@@ -11,10 +11,10 @@ import { createUndiciWeatherClient, type WeatherClientOptions } from '@hostkit/a
 import type { ClusterWiring } from '../cluster/cluster-tokens.ts';
 import type { AppConfig } from '../config/app-config.ts';
 import type { ActivityLog } from '../database/activity-log.ts';
-import type { FeatureRoutes } from '../http/route.ts';
+import type { FeatureRoutes } from '../http/feature-routes.ts';
 import { DeferredWeatherClient } from './deferred-weather-client.ts';
 import { WeatherCacheService, type WeatherCacheServiceOptions } from './weather-cache-service.ts';
-import { createWeatherRoute } from './weather-route.ts';
+import { addWeatherRoute } from './weather-route.ts';
 import { WeatherStubServer } from './weather-stub-server.ts';
 import { DistributedCacheToken, WeatherClientToken } from './weather-tokens.ts';
 
@@ -118,7 +118,7 @@ export function addWeatherCache(builder: HostApplicationBuilder, config: AppConf
     tags: [HealthCheckTags.live, HealthCheckTags.ready],
   });
   return {
-    routes: [createWeatherRoute(() => service, source)],
+    mount: (app) => addWeatherRoute(app, () => service, source),
     status: () => ({
       ...(service?.snapshot() ?? { state: 'idle' }),
       source,

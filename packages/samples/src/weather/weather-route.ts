@@ -1,5 +1,4 @@
-import { sendJson } from '../http/json-response.ts';
-import type { Route } from '../http/route.ts';
+import type { SamplesApp } from '../http/feature-routes.ts';
 import type { WeatherCacheService } from './weather-cache-service.ts';
 
 /**
@@ -8,45 +7,38 @@ import type { WeatherCacheService } from './weather-cache-service.ts';
  * `stale: true` and the last error. Before the first successful refresh: 503 with `Retry-After`
  * (seconds until the next attempt).
  */
-export function createWeatherRoute(service: () => WeatherCacheService | undefined, source: string): Route {
-  return {
-    method: 'GET',
-    path: '/weather',
-    async handle(_request, response, signal) {
-      const weather = service();
-      const forecast = await weather?.current(signal);
-      if (weather === undefined || forecast === undefined) {
-        const retryAfterSeconds = Math.ceil((weather?.retryAfterMs() ?? 1_000) / 1_000);
-        const lastError = weather?.lastError;
-        sendJson(
-          response,
-          503,
-          {
-            error: 'not_ready',
-            message: lastError === undefined ? 'No forecast has been fetched yet' : `No forecast has been fetched yet: ${lastError.message}`,
-            retryAfterSeconds,
-          },
-          { 'retry-after': String(retryAfterSeconds) },
-        );
-        return;
-      }
-      const ageMs = weather.ageOf(forecast);
-      const lastError = weather.lastError;
-      sendJson(
-        response,
-        200,
+export function addWeatherRoute(app: SamplesApp, service: () => WeatherCacheService | undefined, source: string): void {
+  app.get('/weather', async (c) => {
+    const weather = service();
+    const forecast = await weather?.current(c.env.signal);
+    if (weather === undefined || forecast === undefined) {
+      const retryAfterSeconds = Math.ceil((weather?.retryAfterMs() ?? 1_000) / 1_000);
+      const lastError = weather?.lastError;
+      return c.json(
         {
-          source,
-          key: forecast.key,
-          fetchedAt: new Date(forecast.fetchedAt).toISOString(),
-          ageMs,
-          stale: weather.failing,
-          lastError: lastError === undefined ? null : { message: lastError.message, at: new Date(lastError.at).toISOString() },
-          location: forecast.location,
-          days: forecast.days,
+          error: 'not_ready',
+          message: lastError === undefined ? 'No forecast has been fetched yet' : `No forecast has been fetched yet: ${lastError.message}`,
+          retryAfterSeconds,
         },
-        { age: String(Math.floor(ageMs / 1_000)) },
+        503,
+        { 'retry-after': String(retryAfterSeconds) },
       );
-    },
-  };
+    }
+    const ageMs = weather.ageOf(forecast);
+    const lastError = weather.lastError;
+    return c.json(
+      {
+        source,
+        key: forecast.key,
+        fetchedAt: new Date(forecast.fetchedAt).toISOString(),
+        ageMs,
+        stale: weather.failing,
+        lastError: lastError === undefined ? null : { message: lastError.message, at: new Date(lastError.at).toISOString() },
+        location: forecast.location,
+        days: forecast.days,
+      },
+      200,
+      { age: String(Math.floor(ageMs / 1_000)) },
+    );
+  });
 }

@@ -1,6 +1,5 @@
 import type { HostedService, Logger, TimeProvider } from '@hostkit/core';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { HonoServerService } from '@hostkit/adapters/hono';
 
 /**
  * An Open-Meteo compatible forecast endpoint (`GET /v1/forecast`) with made-up but plausible
@@ -15,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 export class WeatherStubServer implements HostedService {
   readonly #time: TimeProvider;
   readonly #logger: Logger;
-  #server: Server | undefined = undefined;
+  #server: HonoServerService | undefined = undefined;
   #url: string | undefined = undefined;
   #requests = 0;
 
@@ -38,34 +37,36 @@ export class WeatherStubServer implements HostedService {
     return this.#requests;
   }
 
-  /** Called by the host at start: listens on 127.0.0.1, port chosen by the system. */
-  async start(_signal: AbortSignal): Promise<void> {
-    const server = createServer((request, response) => {
-      this.#requests++;
-      handleStubRequest(request, response, this.#time);
+  /** Called by the host at start: listens on 127.0.0.1 (the runtime's own server), port chosen by the system. */
+  async start(signal: AbortSignal): Promise<void> {
+    const server = new HonoServerService({
+      app: {
+        fetch: (request) => {
+          this.#requests++;
+          return handleStubRequest(request, this.#time);
+        },
+      },
+      port: 0,
+      time: this.#time,
+      logger: this.#logger,
+      name: 'Weather stub',
+      // Its own line follows; a second 'listening on' would read like the samples' server.
+      quiet: true,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await server.start(signal);
     this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.#url = server.url;
     this.#logger.info(
-      `Weather: WEATHER_API_URL is not set, so forecasts come from the built-in Open-Meteo stub at ${this.#url} (made-up data, no network). Set WEATHER_API_URL=https://api.open-meteo.com for real forecasts.`,
+      `Weather: WEATHER_API_URL is not set, so forecasts come from the built-in Open-Meteo stub at ${this.#url ?? ''} (made-up data, no network). Set WEATHER_API_URL=https://api.open-meteo.com for real forecasts.`,
     );
   }
 
   /** Called by the host at stop: stops accepting and closes every connection (keep-alive ones too). */
-  async stop(_signal: AbortSignal): Promise<void> {
+  async stop(signal: AbortSignal): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
     this.#server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
-    await closed;
+    await server.stop(signal);
   }
 }
 
@@ -73,27 +74,21 @@ export class WeatherStubServer implements HostedService {
  * Answers one Open-Meteo forecast request: `current=` and/or `daily=` with `forecast_days`, in
  * the units asked for. Anything else gets Open-Meteo's error shape (`{ error: true, reason }`).
  */
-export function handleStubRequest(request: IncomingMessage, response: ServerResponse, time: TimeProvider): void {
-  const url = new URL(request.url ?? '/', 'http://stub');
-  const send = (status: number, body: unknown): void => {
-    const bytes = new TextEncoder().encode(JSON.stringify(body));
-    response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': bytes.byteLength });
-    response.end(bytes);
-  };
+export function handleStubRequest(request: Request, time: TimeProvider): Response {
+  const url = new URL(request.url);
+  const send = (status: number, body: unknown): Response =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
   if (request.method !== 'GET' || url.pathname.replace(/\/+$/, '') !== '/v1/forecast') {
-    send(404, { error: true, reason: `Not found: ${request.method ?? ''} ${url.pathname}` });
-    return;
+    return send(404, { error: true, reason: `Not found: ${request.method} ${url.pathname}` });
   }
   const latitude = Number(url.searchParams.get('latitude'));
   const longitude = Number(url.searchParams.get('longitude'));
   if (!Number.isFinite(latitude) || latitude < -90 || latitude > 90 || !Number.isFinite(longitude) || longitude < -180 || longitude > 180) {
-    send(400, { error: true, reason: 'Latitude must be in range of -90 to 90°, longitude in range of -180 to 180°.' });
-    return;
+    return send(400, { error: true, reason: 'Latitude must be in range of -90 to 90°, longitude in range of -180 to 180°.' });
   }
   const days = Number(url.searchParams.get('forecast_days') ?? '7');
   if (!Number.isInteger(days) || days < 1 || days > 16) {
-    send(400, { error: true, reason: `Forecast days is invalid. Allowed range 1 to 16. Given ${days}.` });
-    return;
+    return send(400, { error: true, reason: `Forecast days is invalid. Allowed range 1 to 16. Given ${days}.` });
   }
   const fahrenheit = url.searchParams.get('temperature_unit') === 'fahrenheit';
   const temperatureUnit = fahrenheit ? '°F' : '°C';
@@ -149,7 +144,7 @@ export function handleStubRequest(request: IncomingMessage, response: ServerResp
     };
     body['daily'] = { time: dates, temperature_2m_max: max, temperature_2m_min: min, precipitation_sum: precipitation, weather_code: codes };
   }
-  send(200, body);
+  return send(200, body);
 }
 
 const WEATHER_CODES = [0, 1, 2, 3, 45, 61, 80];

@@ -29,7 +29,7 @@ import { SqliteClusterRunLog, type ClusterRun } from '../../src/database/cluster
 import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
 import { FileStore } from '../../src/file-processing/file-store.ts';
 import { ResultProcessor } from '../../src/file-processing/result-processor.ts';
-import { HttpServerService } from '../../src/http/http-server-service.ts';
+import { HonoServerService } from '@hostkit/adapters/hono';
 import { createTestBuilder, readLogs, tempDir, testConfig } from '../helpers.ts';
 
 class CountingWeatherClient implements WeatherClient {
@@ -307,7 +307,7 @@ describe('createApp in cluster mode (two replicas in one process over an in-memo
       const config = testConfig(dir.path, { replicaId, leaseTtlMs: 1_000, cleanupIntervalMs: 300, weatherRefreshMs: 200 });
       const host = createApp(config, runtime, { clusterBackend: () => backend, weatherClient: client, httpDrainTimeoutMs: 0 }).build();
       await host.start();
-      return { host, url: host.services.get(HttpServerService).url ?? '' };
+      return { host, url: host.services.get(HonoServerService).url ?? '' };
     };
     const a = await start('a');
     const b = await start('b');
@@ -358,7 +358,7 @@ describe('createApp in cluster mode: readiness follows the shared store', () => 
     const host = createApp(config, runtime, { clusterBackend: () => store, httpDrainTimeoutMs: 0 }).build();
     await host.start();
     try {
-      const url = host.services.get(HttpServerService).url ?? '';
+      const url = host.services.get(HonoServerService).url ?? '';
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       store.isConnected = false;
       const unready = await fetch(`${url}/readyz`);
@@ -384,7 +384,7 @@ describe('createApp in cluster mode: dead letters you can operate', () => {
     const host = createApp(config, runtime, { clusterBackend: () => backend, httpDrainTimeoutMs: 0 }).build();
     await host.start();
     try {
-      const url = host.services.get(HttpServerService).url ?? '';
+      const url = host.services.get(HonoServerService).url ?? '';
       const bad = await queue.enqueue({ file: '../../etc/passwd', source: 'inbox', originalName: 'passwd' });
       type QueueView = { dead: number; deadLetters: Array<{ id: string; reason: string; deliveryCount: number; deadAt: string }> };
       const statusQueue = async (): Promise<QueueView | undefined> => {

@@ -37,7 +37,11 @@ describe('loadConfig', () => {
       logRetentionDays: 30,
       channelCapacity: 100,
       uploadMaxBytes: 10_485_760,
+      uploadsMaxInProgress: 64,
+      uploadIdleTimeoutMs: 60_000,
+      uploadStagingMaxBytes: 1_073_741_824,
       shutdownTimeoutMs: 30_000,
+      httpDrainDelayMs: 200,
       services: new Set(['cleanup', 'weather', 'files']),
       logFormat: 'text',
       logLevel: 'info',
@@ -66,7 +70,11 @@ describe('loadConfig', () => {
           LOG_RETENTION_DAYS: '7',
           CHANNEL_CAPACITY: '5',
           UPLOAD_MAX_BYTES: '1024',
+          UPLOADS_MAX_IN_PROGRESS: '3',
+          UPLOAD_IDLE_TIMEOUT_MS: '500',
+          UPLOAD_STAGING_MAX_BYTES: '4096',
           SHUTDOWN_TIMEOUT_MS: '1000',
+          HTTP_DRAIN_DELAY_MS: '100',
           SERVICES: 'weather,cleanup',
           LOG_FORMAT: 'json',
           LOG_LEVEL: 'Warning',
@@ -93,7 +101,11 @@ describe('loadConfig', () => {
       logRetentionDays: 7,
       channelCapacity: 5,
       uploadMaxBytes: 1024,
+      uploadsMaxInProgress: 3,
+      uploadIdleTimeoutMs: 500,
+      uploadStagingMaxBytes: 4096,
       shutdownTimeoutMs: 1000,
+      httpDrainDelayMs: 100,
       services: new Set(['cleanup', 'weather']),
       logFormat: 'json',
       logLevel: 'warn',
@@ -154,6 +166,8 @@ describe('loadConfig', () => {
     ['CHANNEL_CAPACITY', '0', 'an integer from 1 to 1000000'],
     ['UPLOAD_MAX_BYTES', '10MiB', 'an integer number of bytes >= 1'],
     ['SHUTDOWN_TIMEOUT_MS', '-5', 'an integer from 0 to 2147483647'],
+    ['HTTP_DRAIN_DELAY_MS', '1.5', 'an integer from 0 to 2147483647'],
+    ['UPLOADS_MAX_IN_PROGRESS', '0', 'an integer from 1 to 100000'],
     ['SERVICES', 'cleanup,email', 'a comma-separated list of cleanup, weather, files'],
     ['LOG_FORMAT', 'xml', 'one of auto, text, json'],
     ['REDIS_URL', 'http://127.0.0.1:6379', 'a redis:// or rediss:// URL'],
@@ -220,5 +234,14 @@ describe('loadConfig', () => {
   it('keeps the canonical service order whatever order SERVICES lists them in', () => {
     expect([...configOf(loadConfig([], { SERVICES: 'files, cleanup' }, cwd)).services]).toEqual(['cleanup', 'files']);
     expect([...configOf(loadConfig([], { SERVICES: 'all' }, cwd)).services]).toEqual(['cleanup', 'weather', 'files']);
+  });
+});
+
+describe('loadConfig HTTP_DRAIN_DELAY_MS', () => {
+  it('refuses a drain delay that would eat the whole shutdown budget, naming both values', () => {
+    expect(problemsOf([], { HTTP_DRAIN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '5000' })).toEqual([
+      'HTTP_DRAIN_DELAY_MS must be less than SHUTDOWN_TIMEOUT_MS (5000), which it is part of; got 5000',
+    ]);
+    expect(loadConfig([], { HTTP_DRAIN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '30000' }, cwd)).toMatchObject({ config: { httpDrainDelayMs: 5000 } });
   });
 });

@@ -3,7 +3,7 @@
  * WEATHER_API_URL at it and switch its behaviour while the program runs.
  */
 import { systemTimeProvider } from '@hostkit/core';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleStubRequest } from '../../src/weather/weather-stub-server.ts';
 
@@ -30,7 +30,8 @@ export async function startFakeOpenMeteo(mode: FakeOpenMeteoMode): Promise<FakeO
     state.requests[current]++;
     switch (current) {
       case 'ok':
-        handleStubRequest(request, response, systemTimeProvider);
+        // Never rejects: a failure ends the response with a 500.
+        void answerFromStub(request, response).catch(() => response.writeHead(500).end());
         return;
       case 'fail':
         response.writeHead(500, { 'content-type': 'application/json' }).end('{"error":true,"reason":"fake outage"}');
@@ -61,4 +62,11 @@ export async function startFakeOpenMeteo(mode: FakeOpenMeteoMode): Promise<FakeO
       await closed;
     },
   };
+}
+
+/** The stub's answer (web Request to Response) written to a node:http response. */
+async function answerFromStub(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const answer = handleStubRequest(new Request(`http://127.0.0.1${request.url ?? '/'}`, { method: request.method ?? 'GET' }), systemTimeProvider);
+  const body = new Uint8Array(await answer.arrayBuffer());
+  response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(body);
 }

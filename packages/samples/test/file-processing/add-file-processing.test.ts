@@ -36,7 +36,7 @@ describe('addFileProcessing', { timeout: 60_000 }, () => {
     for (let i = 0; i < 20; i++) await writeFile(join(first.store.inbox, `before-${i}.txt`), `file ${i} before start\n`);
     await using host = first.host;
     await host.start();
-    await using server = await serveRoute(first.feature.routes[0]!);
+    await using server = await serveRoute(first.feature.mount!, '/upload');
     // Dropped the way well-behaved producers do: written under a temporary name, renamed in.
     for (let i = 0; i < 20; i++) {
       await writeFile(join(first.store.inbox, `.later-${i}.txt.tmp`), `file ${i} after start\n`);
@@ -126,6 +126,48 @@ describe('addFileProcessing', { timeout: 60_000 }, () => {
       'all 30 results exist and the inbox is empty',
     );
     expect(await names(second.store.inbox)).toEqual([]);
+    await host.stop();
+  });
+
+  it('refuses an upload before reading its body once the channel has been full and not moving for the queueing deadline', async () => {
+    await using dir = await tempDir();
+    const time = new ManualTimeProvider({ now: Date.parse('2026-11-21T12:00:00Z') });
+    const { builder } = createTestBuilder(time);
+    builder.services.addInstance(ActivityLogToken, new MemoryActivityLog());
+    // One slot, and a processor that takes each file for an hour of the manual clock.
+    const feature = addFileProcessing(builder, testConfig(dir.path, { channelCapacity: 1 }), {
+      activity: ActivityLogToken,
+      options: { stabilityThresholdMs: 50, processingDelayMs: 3_600_000, queueTimeoutMs: 3_000 },
+    });
+    await using host = builder.build();
+    await host.start();
+    const store = host.services.get(FileStoreToken);
+    await using server = await serveRoute(feature.mount!, '/upload');
+    const send = async (name: string) => {
+      const { body, contentType } = multipart([{ name: 'file', filename: name, content: `content of ${name}` }]);
+      return post(server.url, { headers: { 'content-type': contentType }, body });
+    };
+    expect((await send('taken.txt')).status).toBe(202); // the processor holds it
+    await waitUntil(() => (feature.status?.()['channelDepth'] as number) === 0, 'the processor takes the first file');
+    expect((await send('queued.txt')).status).toBe(202); // fills the one slot
+    // Full: this one is received, accepted, and waits for room until the queueing deadline (the
+    // one timer it adds then).
+    const timersBefore = time.pendingTimerCount;
+    const waiting = send('waits.txt');
+    await waitUntil(
+      async () => (await names(store.uploads)).some((name) => name.endsWith('--waits.txt')) && time.pendingTimerCount === timersBefore + 1,
+      'the third upload waits for room',
+    );
+    await time.advance(3_000);
+    const timedOut = await waiting;
+    expect(timedOut.status).toBe(503);
+    expect(String(timedOut.json()['message'])).toMatch(/stayed full/);
+    // The channel has not moved for the whole deadline: the next one is refused before its body is read.
+    const refused = await send('hopeless.txt');
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(String(refused.json()['message'])).toMatch(/has not moved for 3000 ms/);
+    expect((await names(store.uploads)).filter((name) => name.includes('hopeless'))).toEqual([]);
     await host.stop();
   });
 });

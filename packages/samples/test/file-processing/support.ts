@@ -5,10 +5,12 @@
  * the network can tell.
  */
 import { readdir } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createLoggerFactory } from '@hostkit/core';
+import { ManualTimeProvider } from '@hostkit/core/testing';
+import { createHonoApp, HonoServerService } from '@hostkit/adapters/hono';
 import type { ActivityLog } from '../../src/database/activity-log.ts';
-import type { Route } from '../../src/http/route.ts';
+import type { SamplesApp } from '../../src/http/feature-routes.ts';
 
 /** One part of a multipart body. */
 export interface Part {
@@ -103,33 +105,17 @@ export function post(url: string, options: PostOptions = {}): Promise<RawRespons
   });
 }
 
-/** A node:http server that serves one route the way the samples' server does (a signal per request). */
-export async function serveRoute(route: Route): Promise<{ url: string; close(): Promise<void> } & AsyncDisposable> {
-  const server = createServer((request, response) => {
-    const controller = new AbortController();
-    response.once('close', () => {
-      if (!response.writableFinished) controller.abort(new DOMException('The client closed the connection', 'AbortError'));
-    });
-    void route.handle(request, response, controller.signal).then(
-      () => {
-        if (!response.writableEnded) {
-          response.statusCode = 599;
-          response.end('the handler sent no response');
-        }
-      },
-      (error: unknown) => {
-        response.statusCode = 598;
-        response.end(`the handler threw: ${String(error)}`);
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${route.path}`;
-  const close = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return { url, close, [Symbol.asyncDispose]: close };
+/**
+ * The samples' routes that `mount` adds, served the way the samples serve them: a Hono app on a
+ * real `HonoServerService` on 127.0.0.1 (a signal per request). `url` is the base URL plus `path`.
+ */
+export async function serveRoute(mount: (app: SamplesApp) => void, path: string): Promise<{ url: string; close(): Promise<void> } & AsyncDisposable> {
+  const app = createHonoApp();
+  mount(app);
+  const server = new HonoServerService({ app, port: 0, time: new ManualTimeProvider(), logger: createLoggerFactory().createLogger('test.Http') });
+  await server.start(new AbortController().signal);
+  const close = (): Promise<void> => server.stop(new AbortController().signal);
+  return { url: `${server.url ?? ''}${path}`, close, [Symbol.asyncDispose]: close };
 }
 
 /** An {@link ActivityLog} that keeps its rows in memory. */

@@ -5,29 +5,32 @@ import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { FileProcessingCounters } from '../../src/file-processing/file-processing-counters.ts';
 import { FileStore } from '../../src/file-processing/file-store.ts';
-import { createUploadRoute } from '../../src/file-processing/upload-route.ts';
+import { addUploadRoute, StagingQuota, type UploadRouteOptions } from '../../src/file-processing/upload-route.ts';
+import { UploadIdempotencyStore } from '../../src/file-processing/idempotency-store.ts';
+import { connect, type Socket } from 'node:net';
 import { tempDir } from '../helpers.ts';
-import { MemoryActivityLog, multipart, names, post, serveRoute, waitUntil } from './support.ts';
+import { BOUNDARY, MemoryActivityLog, multipart, names, post, serveRoute, waitUntil } from './support.ts';
 
 const MAX_BYTES = 64 * 1024;
 
 /** The route over a real DATA_DIR and a real server, with a channel nobody reads (the test does). */
-async function createFixture(dataDir: string, options: { capacity?: number; maxBytes?: number } = {}) {
+async function createFixture(dataDir: string, options: { capacity?: number; maxBytes?: number; route?: Partial<UploadRouteOptions> } = {}) {
   const time = new ManualTimeProvider();
   const store = new FileStore({ dataDir });
   await store.prepare();
   const channel: Channel<FileWorkItem> = createBoundedChannel<FileWorkItem>(options.capacity ?? 10);
   const counters = new FileProcessingCounters();
   const activity = new MemoryActivityLog();
-  const route = createUploadRoute({
+  const routeOptions: UploadRouteOptions = {
     store,
     writer: channel.writer,
     counters,
     timeProvider: time,
     maxBytes: options.maxBytes ?? MAX_BYTES,
     activityLog: () => activity,
-  });
-  const server = await serveRoute(route);
+    ...options.route,
+  };
+  const server = await serveRoute((app) => addUploadRoute(app, routeOptions), '/upload');
   return { time, store, channel, counters, activity, server, url: server.url };
 }
 
@@ -266,4 +269,169 @@ describe('POST /upload', { timeout: 30_000 }, () => {
     expect(f.channel.reader.count).toBe(0);
     expect(f.counters.uploadsAccepted).toBe(0);
   });
+
+  describe('admission', () => {
+    it('answers 503 with Retry-After before reading the body when UPLOADS_MAX_IN_PROGRESS uploads are being received', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { route: { maxInProgress: 1 } });
+      await using _server = f.server;
+      await using stalled = await stallUpload(f.url, 'slow.bin', 1_000);
+      await waitUntil(async () => (await names(f.store.uploads)).some((name) => name.endsWith('.partial')), 'the first upload is being received');
+      const { body, contentType } = multipart([{ name: 'file', filename: 'second.txt', content: 'second' }]);
+      const second = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(second.status).toBe(503);
+      expect(second.headers['retry-after']).toBe('5');
+      expect(second.json()).toMatchObject({ error: 'busy' });
+      expect(f.counters.uploadsRejectedBusy).toBe(1);
+      stalled.socket.destroy();
+      await waitUntil(async () => (await names(f.store.uploads)).length === 0, 'the stalled upload’s partial file is removed');
+      // Once the slot is free, an upload is taken again.
+      const third = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(third.status).toBe(202);
+    });
+
+    it('answers 408 and removes the partial file when the body stalls for UPLOAD_IDLE_TIMEOUT_MS', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { route: { idleTimeoutMs: 60_000 } });
+      await using _server = f.server;
+      await using stalled = await stallUpload(f.url, 'stalled.bin', 1_000);
+      await waitUntil(async () => (await names(f.store.uploads)).some((name) => name.endsWith('.partial')), 'the upload is being received');
+      await f.time.advance(59_999);
+      expect((await names(f.store.uploads)).some((name) => name.endsWith('.partial'))).toBe(true);
+      await f.time.advance(1);
+      expect(await stalled.answer).toMatch(/^HTTP\/1\.1 408/);
+      await waitUntil(async () => (await names(f.store.uploads)).length === 0, 'the partial file is removed');
+    });
+
+    it('answers 503 when the staging quota is spent, before reading a body whose declared size cannot fit, and frees the bytes once processed', async () => {
+      await using dir = await tempDir();
+      const quota = new StagingQuota(10_000);
+      const f = await createFixture(dir.path, { route: { stagingQuota: quota } });
+      await using _server = f.server;
+      const first = multipart([{ name: 'file', filename: 'a.bin', content: new Uint8Array(6_000) }]);
+      expect((await post(f.url, { headers: { 'content-type': first.contentType }, body: first.body })).status).toBe(202);
+      expect(quota.used).toBe(6_000);
+      // Declared too large for what is left: refused before a byte is read.
+      const second = multipart([{ name: 'file', filename: 'b.bin', content: new Uint8Array(6_000) }]);
+      const refused = await post(f.url, { headers: { 'content-type': second.contentType }, body: second.body });
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      // Streamed without a length: refused when the bytes pass the quota, partial file removed.
+      const streamed = await post(f.url, { headers: { 'content-type': second.contentType }, body: second.body, chunked: true });
+      expect(streamed.status).toBe(503);
+      expect(await names(f.store.uploads)).toHaveLength(1);
+      expect(quota.used).toBe(6_000);
+      // The processor is done with the first file: its bytes are free again.
+      const item = f.channel.reader.tryRead();
+      expect(item.ok).toBe(true);
+      if (item.ok) item.value.done();
+      expect(quota.used).toBe(0);
+      expect((await post(f.url, { headers: { 'content-type': second.contentType }, body: second.body })).status).toBe(202);
+    });
+
+    it('refuses before reading the body when refuseEarly says queueing is hopeless', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { route: { refuseEarly: () => 'The processing queue is full and has not moved' } });
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: 'x.txt', content: 'x' }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(503);
+      expect(response.json()).toMatchObject({ error: 'busy', message: 'The processing queue is full and has not moved' });
+      expect(await names(f.store.uploads)).toEqual([]);
+    });
+
+    it('answers a retry with the same Idempotency-Key with the first answer, storing one copy', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path, { route: { idempotency: new UploadIdempotencyStore(dir.path, () => new ManualTimeProvider()) } });
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'file', filename: 'once.txt', content: 'only once' }]);
+      const headers = { 'content-type': contentType, 'idempotency-key': 'order-42-attempt' };
+      const first = await post(f.url, { headers, body });
+      expect(first.status).toBe(202);
+      const retry = await post(f.url, { headers, body });
+      expect(retry.status).toBe(202);
+      expect(retry.json()).toEqual(first.json());
+      expect(retry.headers['idempotent-replayed']).toBe('true');
+      expect(await names(f.store.uploads)).toEqual([first.json()['name']]);
+      expect(f.channel.reader.count).toBe(1);
+      const other = await post(f.url, { headers: { ...headers, 'idempotency-key': 'another' }, body });
+      expect(other.json()['id']).not.toBe(first.json()['id']);
+      const bad = await post(f.url, { headers: { ...headers, 'idempotency-key': 'x'.repeat(201) }, body });
+      expect(bad.status).toBe(400);
+    });
+
+    it('takes only the field named file as the file part', async () => {
+      await using dir = await tempDir();
+      const f = await createFixture(dir.path);
+      await using _server = f.server;
+      const { body, contentType } = multipart([{ name: 'attachment', filename: 'elsewhere.txt', content: 'x' }]);
+      const response = await post(f.url, { headers: { 'content-type': contentType }, body });
+      expect(response.status).toBe(400);
+      expect(String(response.json()['message'])).toMatch(/field named "file"/);
+      expect(await uploadsAndInbox(f.store)).toEqual([]);
+    });
+
+    it('streams a large body to disk without holding it in memory', { timeout: 180_000 }, async () => {
+      await using dir = await tempDir();
+      const total = 256 * 1024 * 1024;
+      const f = await createFixture(dir.path, { maxBytes: total });
+      await using _server = f.server;
+      const head = multipart([{ name: 'file', filename: 'large.bin', content: '' }], { closing: false }).body.subarray(0, -2);
+      const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+      const chunk = Buffer.alloc(256 * 1024, 7);
+      let sent = -1;
+      let peakRss = 0;
+      const before = process.memoryUsage().rss;
+      const response = await post(f.url, {
+        headers: { 'content-type': multipart([]).contentType },
+        body: () => {
+          peakRss = Math.max(peakRss, process.memoryUsage().rss);
+          if (sent === -1) {
+            sent = 0;
+            return head;
+          }
+          if (sent >= total) {
+            if (sent === total) {
+              sent++;
+              return tail;
+            }
+            return undefined;
+          }
+          sent += chunk.length;
+          return chunk;
+        },
+      });
+      expect(response.status).toBe(202);
+      expect(response.json()['bytes']).toBe(total);
+      // Client and server share this process: a body held in memory would add its 256 MiB.
+      expect((peakRss - before) / 1024 / 1024).toBeLessThan(96);
+      const item = f.channel.reader.tryRead();
+      expect(item.ok && (await stat(item.value.path)).size).toBe(total);
+    });
+  });
 });
+
+/** An upload that sends its headers and `bytes` of its file part, then stalls (a raw socket). */
+async function stallUpload(url: string, filename: string, bytes: number): Promise<{ socket: Socket; answer: Promise<string> } & AsyncDisposable> {
+  const { port, pathname } = new URL(url);
+  const head = multipart([{ name: 'file', filename, content: '' }], { closing: false }).body.subarray(0, -2);
+  const socket = connect(Number(port), '127.0.0.1');
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write(
+    `POST ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${multipart([]).contentType}\r\nContent-Length: ${head.length + bytes * 10}\r\n\r\n`,
+  );
+  socket.write(head);
+  socket.write(Buffer.alloc(bytes, 1));
+  let text = '';
+  socket.on('data', (data: Buffer) => {
+    text += data.toString('latin1');
+  });
+  socket.on('error', () => undefined);
+  const answer = new Promise<string>((resolve) => {
+    socket.on('data', () => {
+      if (/\r\n\r\n/.test(text)) resolve(text);
+    });
+    socket.on('close', () => resolve(text));
+  });
+  return { socket, answer, [Symbol.asyncDispose]: async () => void socket.destroy() };
+}

@@ -10,7 +10,7 @@ import {
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';
-import { HttpServerService } from '../../src/http/http-server-service.ts';
+import { HonoServerService } from '@hostkit/adapters/hono';
 import { WeatherCacheService, weatherCacheKey, type CachedForecast, type WeatherCacheServiceOptions } from '../../src/weather/weather-cache-service.ts';
 import { DistributedCacheToken } from '../../src/weather/weather-tokens.ts';
 import { createTestBuilder, tempDir, testConfig } from '../helpers.ts';
@@ -92,7 +92,7 @@ async function startWeatherApp(
     time,
     client,
     service,
-    get: (path) => fetch(`${host.services.get(HttpServerService).url ?? ''}${path}`),
+    get: (path) => fetch(`${host.services.get(HonoServerService).url ?? ''}${path}`),
     health: async () => {
       const report = await host.services.get(HealthCheckServiceToken).checkHealth({ tags: ['live'] });
       const entry = report.entries['weather'];
