@@ -10,7 +10,8 @@ import { pushable } from 'it-pushable';
 import { createBoundedChannel, type ChannelReader } from '../../packages/core/src/index.ts';
 import {
   type BenchCase,
-  atLeast,
+  ExactlyOnce,
+  judgeFaster,
   atMost,
   formatCount,
   measureHeapGrowth,
@@ -28,11 +29,6 @@ const IT_PUSHABLE = 'it-pushable, onEmpty at 1,024';
 const EFFECT = 'effect Queue.bounded, offer/take fibers';
 const GENERATOR = 'async generator, for await';
 
-/** Sum of 0..n-1: every case sends exactly these items. */
-function expectSum(name: string, n: number, sum: number): void {
-  const expected = (n * (n - 1)) / 2;
-  if (sum !== expected) throw new Error(`${name}: expected the sum of 0..${n - 1} to be ${expected}, got ${sum}`);
-}
 
 async function hostkitForAwait(n: number): Promise<unknown> {
   const ch = createBoundedChannel<number>(CAPACITY);
@@ -40,13 +36,12 @@ async function hostkitForAwait(n: number): Promise<unknown> {
     for (let i = 0; i < n; i++) await ch.writer.write(i);
     ch.writer.complete();
   };
-  const consume = async (): Promise<number> => {
-    let sum = 0;
-    for await (const x of ch.reader) sum += x;
-    return sum;
+  const seen = new ExactlyOnce(n, FOR_AWAIT);
+  const consume = async (): Promise<void> => {
+    for await (const x of ch.reader) seen.see(x);
   };
-  const [, sum] = await Promise.all([produce(), consume()]);
-  expectSum(FOR_AWAIT, n, sum);
+  await Promise.all([produce(), consume()]);
+  seen.expectAll();
   return ch;
 }
 
@@ -56,18 +51,17 @@ async function hostkitDrain(n: number): Promise<void> {
     for (let i = 0; i < n; i++) await ch.writer.write(i);
     ch.writer.complete();
   };
-  const [, sum] = await Promise.all([produce(), drainSum(ch.reader)]);
-  expectSum(DRAIN_AWAITED_WRITES, n, sum);
+  const seen = new ExactlyOnce(n, DRAIN_AWAITED_WRITES);
+  await Promise.all([produce(), drainAll(ch.reader, seen)]);
+  seen.expectAll();
 }
 
 /** The consumer of both drain-loop cases: wait for items, then take every buffered one at once. */
-async function drainSum(reader: ChannelReader<number>): Promise<number> {
-  let sum = 0;
+async function drainAll(reader: ChannelReader<number>, seen: ExactlyOnce): Promise<void> {
   while (await reader.waitToRead()) {
     let r;
-    while ((r = reader.tryRead()).ok) sum += r.value;
+    while ((r = reader.tryRead()).ok) seen.see(r.value);
   }
-  return sum;
 }
 
 /**
@@ -85,8 +79,9 @@ async function hostkitTryWriteDrain(n: number): Promise<void> {
     for (let i = 0; i < n; i++) if (!writer.tryWrite(i)) await writer.write(i);
     writer.complete();
   };
-  const [, sum] = await Promise.all([produce(), drainSum(ch.reader)]);
-  expectSum(DRAIN, n, sum);
+  const seen = new ExactlyOnce(n, DRAIN);
+  await Promise.all([produce(), drainAll(ch.reader, seen)]);
+  seen.expectAll();
 }
 
 async function itPushable(n: number): Promise<void> {
@@ -98,13 +93,12 @@ async function itPushable(n: number): Promise<void> {
     }
     p.end();
   };
-  const consume = async (): Promise<number> => {
-    let sum = 0;
-    for await (const x of p) sum += x;
-    return sum;
+  const seen = new ExactlyOnce(n, IT_PUSHABLE);
+  const consume = async (): Promise<void> => {
+    for await (const x of p) seen.see(x);
   };
-  const [, sum] = await Promise.all([produce(), consume()]);
-  expectSum(IT_PUSHABLE, n, sum);
+  await Promise.all([produce(), consume()]);
+  seen.expectAll();
 }
 
 /**
@@ -116,7 +110,7 @@ async function itPushable(n: number): Promise<void> {
  * queue has no completion short of `shutdown`, which interrupts takers instead of ending them:
  * that only spares Effect the completion check the channels do.
  */
-function effectQueue(n: number): Effect.Effect<number> {
+function effectQueue(n: number, seen: ExactlyOnce): Effect.Effect<void> {
   return Effect.gen(function* () {
     const queue = yield* Queue.bounded<number>(CAPACITY);
     const producer = yield* Effect.fork(
@@ -124,15 +118,15 @@ function effectQueue(n: number): Effect.Effect<number> {
         for (let i = 0; i < n; i++) yield* Queue.offer(queue, i);
       }),
     );
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += yield* Queue.take(queue);
+    for (let i = 0; i < n; i++) seen.see(yield* Queue.take(queue));
     yield* Fiber.join(producer);
-    return sum;
   });
 }
 
 async function effect(n: number): Promise<void> {
-  expectSum(EFFECT, n, await Effect.runPromise(effectQueue(n)));
+  const seen = new ExactlyOnce(n, EFFECT);
+  await Effect.runPromise(effectQueue(n, seen));
+  seen.expectAll();
 }
 
 async function* numbers(n: number): AsyncGenerator<number> {
@@ -140,9 +134,9 @@ async function* numbers(n: number): AsyncGenerator<number> {
 }
 
 async function asyncGenerator(n: number): Promise<void> {
-  let sum = 0;
-  for await (const x of numbers(n)) sum += x;
-  expectSum(GENERATOR, n, sum);
+  const seen = new ExactlyOnce(n, GENERATOR);
+  for await (const x of numbers(n)) seen.see(x);
+  seen.expectAll();
 }
 
 await runSuite(import.meta.url, async ({ quick }) => {
@@ -167,10 +161,10 @@ await runSuite(import.meta.url, async ({ quick }) => {
   return {
     cases: results,
     ratios: [
-      atLeast('hostkit for-await vs it-pushable', speedRatio(results, FOR_AWAIT, IT_PUSHABLE), 2),
-      atLeast('hostkit for-await vs effect Queue', speedRatio(results, FOR_AWAIT, EFFECT), 3),
-      atLeast('hostkit for-await vs async generator', speedRatio(results, FOR_AWAIT, GENERATOR), 0.8),
-      atLeast('hostkit drain loop vs async generator', speedRatio(results, DRAIN, GENERATOR), 3),
+      judgeFaster(results, 'hostkit for-await vs it-pushable', FOR_AWAIT, IT_PUSHABLE, 2),
+      judgeFaster(results, 'hostkit for-await vs effect Queue', FOR_AWAIT, EFFECT, 3),
+      judgeFaster(results, 'hostkit for-await vs async generator', FOR_AWAIT, GENERATOR, 0.8),
+      judgeFaster(results, 'hostkit drain loop vs async generator', DRAIN, GENERATOR, 3),
       atMost(`heap growth after ${formatCount(heapItems)} items through a bounded channel, MB`, heapGrowthMb, 5),
     ],
     notes: [

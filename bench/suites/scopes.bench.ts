@@ -20,7 +20,7 @@ import { ServiceCollection, type ServiceProvider } from '../../packages/core/src
 import {
   type BenchCase,
   type CaseResult,
-  atLeast,
+  judgeFaster,
   atMost,
   formatCount,
   measureHeapGrowth,
@@ -225,7 +225,7 @@ await runSuite(import.meta.url, async ({ quick }) => {
   return {
     cases: results,
     ratios: [
-      atLeast('hostkit scope vs inversify child container per scope', speedRatio(results, HOSTKIT, NAIVE), 20),
+      judgeFaster(results, 'hostkit scope vs inversify child container per scope', HOSTKIT, NAIVE, 20),
       atMost(`heap growth after ${formatCount(heapScopes)} scopes on one provider, MB`, heapGrowthMb, 5),
     ],
     notes: [
