@@ -303,6 +303,15 @@ export function pairSamples(a: readonly number[], b: readonly number[]): PairedR
   return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
 }
 
+/** Per-round differences `a[i] - b[i]` (milliseconds added, say), with their median, min and max. */
+export function pairDifferences(a: readonly number[], b: readonly number[]): PairedRatio {
+  if (a.length !== b.length || a.length === 0) {
+    throw new RangeError(`Expected two sample lists of the same length (>= 1), got ${a.length} and ${b.length}`);
+  }
+  const rounds = a.map((value, i) => value - b[i]!);
+  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+}
+
 function spreadOf(paired: PairedRatio, digits: number): RatioSpread {
   return { min: round(paired.min, digits), median: round(paired.median, digits), max: round(paired.max, digits), rounds: paired.rounds.length };
 }
