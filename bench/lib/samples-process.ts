@@ -71,8 +71,8 @@ export interface SamplesProcess {
   readonly dataDir: string;
   /** Everything the program wrote, for failure messages. */
   output(): string;
-  /** SIGTERM, wait for the exit (SIGKILL after 10 s), remove DATA_DIR. */
-  stop(): Promise<void>;
+  /** SIGTERM, wait for the exit (SIGKILL after 10 s), remove DATA_DIR unless `keepDataDir`. */
+  stop(options?: { readonly keepDataDir?: boolean }): Promise<void>;
 }
 
 /**
@@ -94,11 +94,12 @@ export async function startSamples(
     // A closed port: the weather sample reports degraded (still 200) and never leaves the machine.
     WEATHER_API_URL: 'http://127.0.0.1:9',
     WEATHER_REFRESH_MS: '3600000',
-    LOG_LEVEL: 'warn',
     ...env,
   });
   const started = performance.now();
-  const child = spawn(command, args, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that stop() reaches every process of the tree (npm's child, a
+  // process traced by strace) and none is left holding our pipes.
+  const child = spawn(command, args, { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -113,13 +114,22 @@ export async function startSamples(
     baseUrl,
     dataDir,
     output: () => output,
-    async stop() {
+    async stop(options) {
       if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        const signalTree = (signal: NodeJS.Signals): void => {
+          try {
+            if (process.platform === 'win32') child.kill(signal);
+            else process.kill(-child.pid!, signal);
+          } catch {
+            // Already gone.
+          }
+        };
+        signalTree('SIGTERM');
+        const timer = setTimeout(() => signalTree('SIGKILL'), 10_000);
         await exit;
         clearTimeout(timer);
       }
+      if (options?.keepDataDir === true) return;
       await rm(dataDir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
