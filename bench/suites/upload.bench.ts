@@ -12,6 +12,9 @@
  * run as `npm start` runs them (all services, default log level; weather points at a closed
  * local port so nothing leaves the machine).
  *
+ * To see where the time goes: `BENCH_UPLOAD_PROFILE=/tmp/prof` makes every server process write a
+ * CPU profile (`--cpu-prof`) into /tmp/prof/samples and /tmp/prof/baseline.
+ *
  * After the timed rounds, one more sample per side runs under `strace -c` (Linux, when strace is
  * there) to count fsync/fdatasync calls per file, and the samples' SQLite rows per file are counted
  * (node:sqlite, when the runtime has it).
@@ -53,9 +56,12 @@ function commandFor(side: 'samples' | 'baseline'): { command: string; args: stri
   const script = side === 'samples'
     ? (deno ? 'packages/samples/src/main.deno.ts' : 'packages/samples/src/main.ts')
     : 'bench/lib/upload-baseline-server.ts';
+  // BENCH_UPLOAD_PROFILE=<dir>: every server process writes a V8 CPU profile there (both runtimes).
+  const profile = process.env['BENCH_UPLOAD_PROFILE'];
+  const profileFlags = profile === undefined || profile === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, side)}`];
   return deno
-    ? { command: process.execPath, args: ['run', '-A', '--conditions=@hostkit/source', script] }
-    : { command: process.execPath, args: ['--conditions=@hostkit/source', script] };
+    ? { command: process.execPath, args: ['run', '-A', ...(profileFlags.length > 0 ? [`--v8-flags=${profileFlags.join(',')}`] : []), '--conditions=@hostkit/source', script] }
+    : { command: process.execPath, args: [...profileFlags, '--conditions=@hostkit/source', script] };
 }
 
 /** Uploads every file, `IN_FLIGHT` at a time; returns the result path (relative to DATA_DIR) per file index. */
