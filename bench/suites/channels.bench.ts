@@ -33,6 +33,7 @@ const EFFECT = 'effect Queue.bounded, offer/take fibers';
 const GENERATOR = 'async generator, for await';
 const BATCH_GENERATOR = 'async generator yielding batches of 1,024, for await + for of';
 const FASTQ = 'fastq, concurrency 1, callback worker';
+const MINIMAL_DRAIN = 'minimal hand-written channel (same API shape), tryWrite-first + drain (not a peer)';
 
 
 async function hostkitForAwait(n: number): Promise<unknown> {
@@ -187,6 +188,89 @@ async function fastqCase(n: number): Promise<void> {
   seen.expectAll();
 }
 
+/**
+ * The floor of the drain-loop API shape itself: the least code that offers `tryWrite` /
+ * `write` / `waitToRead` / `tryRead` (a ring buffer, one parked reader and one parked writer, no
+ * waiter lists, no signals, no completion errors, no drop modes), with the same producer and
+ * consumer as the judged drain case. Not a peer: it says how much of the gap to the batched
+ * generator is the shape (one `tryRead` result object per item) and how much is hostkit.
+ */
+class MinimalChannel {
+  readonly #slots: (number | undefined)[] = new Array<number | undefined>(CAPACITY).fill(undefined);
+  #head = 0;
+  #length = 0;
+  #parkedReader: ((more: boolean) => void) | undefined;
+  #parkedWriter: (() => void) | undefined;
+  #done = false;
+
+  tryWrite(item: number): boolean {
+    if (this.#length === CAPACITY) return false;
+    this.#slots[(this.#head + this.#length) % CAPACITY] = item;
+    this.#length++;
+    const reader = this.#parkedReader;
+    if (reader !== undefined) {
+      this.#parkedReader = undefined;
+      reader(true);
+    }
+    return true;
+  }
+
+  write(item: number): Promise<void> {
+    if (this.tryWrite(item)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#parkedWriter = () => {
+        this.tryWrite(item);
+        resolve();
+      };
+    });
+  }
+
+  complete(): void {
+    this.#done = true;
+    const reader = this.#parkedReader;
+    this.#parkedReader = undefined;
+    reader?.(false);
+  }
+
+  waitToRead(): Promise<boolean> {
+    if (this.#length > 0) return Promise.resolve(true);
+    if (this.#done) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => (this.#parkedReader = resolve));
+  }
+
+  tryRead(): { readonly ok: true; readonly value: number } | { readonly ok: false } {
+    if (this.#length === 0) return MINIMAL_EMPTY;
+    const value = this.#slots[this.#head]!;
+    this.#slots[this.#head] = undefined;
+    this.#head = (this.#head + 1) % CAPACITY;
+    this.#length--;
+    const writer = this.#parkedWriter;
+    if (writer !== undefined) {
+      this.#parkedWriter = undefined;
+      writer();
+    }
+    return { ok: true, value };
+  }
+}
+const MINIMAL_EMPTY = { ok: false } as const;
+
+async function minimalDrain(n: number): Promise<void> {
+  const ch = new MinimalChannel();
+  const seen = new ExactlyOnce(n, MINIMAL_DRAIN);
+  const produce = async (): Promise<void> => {
+    for (let i = 0; i < n; i++) if (!ch.tryWrite(i)) await ch.write(i);
+    ch.complete();
+  };
+  const consume = async (): Promise<void> => {
+    while (await ch.waitToRead()) {
+      let r;
+      while ((r = ch.tryRead()).ok) seen.see(r.value);
+    }
+  };
+  await Promise.all([produce(), consume()]);
+  seen.expectAll();
+}
+
 async function asyncGenerator(n: number): Promise<void> {
   const seen = new ExactlyOnce(n, GENERATOR);
   for await (const x of numbers(n)) seen.see(x);
@@ -205,6 +289,7 @@ await runSuite(import.meta.url, async ({ quick }) => {
     { name: GENERATOR, run: asyncGenerator },
     { name: BATCH_GENERATOR, run: batchGenerator },
     { name: FASTQ, run: fastqCase },
+    { name: MINIMAL_DRAIN, run: minimalDrain },
   ];
   const results = await measureInterleaved(cases, {
     items,
@@ -229,6 +314,8 @@ await runSuite(import.meta.url, async ({ quick }) => {
       `not judged: hostkit drain loop vs fastq (callback worker, no promise per item) = ${speedRatio(results, DRAIN, FASTQ).toFixed(2)}; ` +
         `hostkit for-await vs fastq = ${speedRatio(results, FOR_AWAIT, FASTQ).toFixed(2)}`,
       `not judged: hostkit drain loop vs async generator one item at a time (the old judged peer) = ${speedRatio(results, DRAIN, GENERATOR).toFixed(2)}`,
+      `the floor of the drain API shape: a minimal hand-written channel with the same calls vs the batched generator = ${speedRatio(results, MINIMAL_DRAIN, BATCH_GENERATOR).toFixed(2)}; ` +
+        `hostkit drain loop vs that minimal channel = ${speedRatio(results, DRAIN, MINIMAL_DRAIN).toFixed(2)}`,
     ],
   };
 });
