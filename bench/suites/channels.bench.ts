@@ -196,7 +196,7 @@ async function fastqCase(n: number): Promise<void> {
  * generator is the shape (one `tryRead` result object per item) and how much is hostkit.
  */
 class MinimalChannel {
-  readonly #slots: (number | undefined)[] = new Array<number | undefined>(CAPACITY).fill(undefined);
+  readonly #slots: (number | undefined)[] = Array.from({ length: CAPACITY }, () => undefined);
   #head = 0;
   #length = 0;
   #parkedReader: ((more: boolean) => void) | undefined;

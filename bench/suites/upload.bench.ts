@@ -66,7 +66,7 @@ function commandFor(side: 'samples' | 'baseline'): { command: string; args: stri
 
 /** Uploads every file, `IN_FLIGHT` at a time; returns the result path (relative to DATA_DIR) per file index. */
 async function uploadAll(app: SamplesProcess, files: readonly UploadFile[]): Promise<string[]> {
-  const results: string[] = new Array(files.length);
+  const results: string[] = Array.from({ length: files.length }, () => '');
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < files.length) {
