@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
-import { type Ratio, type SuiteReport, formatTable, formatTarget } from './lib/harness.ts';
+import { type SuiteReport, formatTable, formatTarget } from './lib/harness.ts';
 
 type Runtime = 'node' | 'deno';
 const RUNTIMES: readonly Runtime[] = ['node', 'deno'];
@@ -178,46 +178,38 @@ async function runOne(runtime: Runtime, suite: string, args: Args): Promise<Outc
 function printSummary(outcomes: readonly Outcome[], args: Args): { crashes: number; misses: number; skips: number } {
   const mode = args.quick ? 'quick' : 'full';
   console.log(`\n# Summary (${mode} mode)\n`);
-  const suites = [...new Set(outcomes.map((o) => o.suite))];
-  const runtimes = args.runtimes;
+  console.log('Each judged figure per runtime: the median of its per-round ratios (min-max over the rounds).\n');
   let misses = 0;
-  for (const suite of suites) {
-    const bySuite = outcomes.filter((o) => o.suite === suite);
-    const header = ['ratio', 'target'];
-    for (const runtime of runtimes) {
-      const outcome = bySuite.find((o) => o.runtime === runtime);
-      header.push(outcome?.report?.runtime ?? runtime, '');
-    }
-    const names: string[] = [];
-    const targets = new Map<string, Ratio>();
-    for (const outcome of bySuite) {
+  // One table per runtime: a claim is always stated for the runtime it was measured on.
+  for (const runtime of args.runtimes) {
+    const byRuntime = outcomes.filter((o) => o.runtime === runtime);
+    const label = byRuntime.find((o) => o.report !== undefined)?.report?.runtime ?? runtime;
+    const rows: string[][] = [];
+    for (const outcome of byRuntime) {
+      if (outcome.failure !== undefined) {
+        rows.push([outcome.suite, '(crashed)', '', '-', '', 'CRASH']);
+        continue;
+      }
+      if (outcome.report?.skipped !== undefined) {
+        rows.push([outcome.suite, '(skipped)', '', '-', '', 'SKIP']);
+        continue;
+      }
       for (const ratio of outcome.report?.ratios ?? []) {
-        if (!targets.has(ratio.name)) {
-          names.push(ratio.name);
-          targets.set(ratio.name, ratio);
-        }
+        if (!ratio.pass) misses++;
+        // A paired ratio shows its per-round spread: `1.62 (1.41-1.80)`.
+        const spread = ratio.spread === undefined ? '' : ` (${ratio.spread.min}-${ratio.spread.max})`;
+        rows.push([
+          outcome.suite,
+          ratio.name,
+          formatTarget(ratio),
+          `${ratio.value}${spread}`,
+          ratio.spread === undefined ? '' : String(ratio.spread.rounds),
+          ratio.pass ? 'PASS' : 'MISS',
+        ]);
       }
     }
-    const rows = names.map((name) => {
-      const row = [name, formatTarget(targets.get(name)!)];
-      for (const runtime of runtimes) {
-        const outcome = bySuite.find((o) => o.runtime === runtime);
-        const ratio = outcome?.report?.ratios.find((r) => r.name === name);
-        if (ratio === undefined) {
-          row.push('-', outcome?.failure !== undefined ? 'CRASH' : outcome?.report?.skipped !== undefined ? 'SKIP' : '');
-        }
-        else {
-          if (!ratio.pass) misses++;
-          // A paired ratio shows its per-round spread: `1.62 (1.41-1.80)`.
-          const spread = ratio.spread === undefined ? '' : ` (${ratio.spread.min}-${ratio.spread.max})`;
-          row.push(`${ratio.value}${spread}`, ratio.pass ? 'PASS' : 'MISS');
-        }
-      }
-      return row;
-    });
-    console.log(`## ${suite}\n`);
-    const allSkipped = bySuite.every((o) => o.report?.skipped !== undefined);
-    console.log(rows.length > 0 ? formatTable(header, rows) : allSkipped ? '(skipped, see below)' : '(no results)');
+    console.log(`## ${label}\n`);
+    console.log(rows.length > 0 ? formatTable(['suite', 'ratio', 'target', 'median (min-max)', 'rounds', 'result'], rows) : '(no results)');
     console.log('');
   }
   const skipped = outcomes.filter((o) => o.report?.skipped !== undefined);

@@ -39,11 +39,26 @@ export interface Ratio {
   readonly target: number;
   readonly pass: boolean;
   /**
-   * For a ratio of paired samples ({@link pairedRatio}): the lowest and highest per-round ratio,
-   * `value` being their median.
+   * For a ratio of paired samples ({@link pairedRatio}): the lowest, median and highest per-round
+   * ratio and how many rounds there were; `value` is the median.
    */
-  readonly spread?: { readonly min: number; readonly max: number } | undefined;
+  readonly spread?: RatioSpread | undefined;
 }
+
+/** The per-round spread of a paired ratio, as written to the JSON (rounded like `value`). */
+export interface RatioSpread {
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  /** Measured rounds, each giving one per-round ratio. */
+  readonly rounds: number;
+}
+
+/** Measured rounds a full (not `--quick`) run must have for every judged speed ratio. */
+export const MIN_FULL_ROUNDS = 10;
+
+/** `--quick` was passed to this process: set by {@link runSuite}, checked by {@link measureInterleaved}. */
+let quickMode = process.argv.includes('--quick');
 
 /** The per-round ratios of two cases measured in the same rounds: their median, min and max. */
 export interface PairedRatio {
@@ -98,10 +113,13 @@ export interface MeasureOptions {
   /** Printed in the progress lines. */
   readonly label?: string;
   /**
-   * Force a full GC before each sample, so that one case's garbage is not collected on another's
-   * clock. Turn it off for I/O-bound cases whose peers allocate more: the forced collection then
-   * takes the peer's normal GC work off its clock and flatters the side that allocates less.
-   * @default true
+   * Force a full GC before each sample (untimed). Off by default: the forced collection takes a
+   * case's own garbage off its clock (what it left is collected before the next sample instead of
+   * during it), which flatters whichever side allocates more. With it off, GC runs on the clock as
+   * it does in production, and the rotation of the case order spreads the old-generation garbage
+   * one case leaves to the next over all cases alike. Only suites whose judged figures are not
+   * speed ratios turn it on (cancellation, for Deno's finalization-driven memory).
+   * @default false
    */
   readonly collectGarbage?: boolean;
 }
@@ -200,13 +218,14 @@ export async function measureInterleaved(
   cases: readonly BenchCase[],
   options: MeasureOptions,
 ): Promise<CaseResult[]> {
-  const { items, rounds, warmupRounds, collectGarbage = true } = options;
+  const { items, rounds, warmupRounds, collectGarbage = false } = options;
   if (!Number.isInteger(items) || items < 1) {
     throw new RangeError(`Expected items to be an integer >= 1, got ${String(items)} (${typeof items})`);
   }
   if (!Number.isInteger(rounds) || rounds < 1) {
     throw new RangeError(`Expected rounds to be an integer >= 1, got ${String(rounds)} (${typeof rounds})`);
   }
+  checkRounds(rounds, options.label ?? 'measureInterleaved');
   const gc = exposedGc();
   const samples: number[][] = cases.map(() => []);
   const total = warmupRounds + rounds;
@@ -239,6 +258,13 @@ export async function measureInterleaved(
   }));
 }
 
+/** Throws when a full run asks for fewer than {@link MIN_FULL_ROUNDS} measured rounds. */
+export function checkRounds(rounds: number, label: string): void {
+  if (!quickMode && rounds < MIN_FULL_ROUNDS) {
+    throw new RangeError(`${label}: expected at least ${MIN_FULL_ROUNDS} measured rounds in a full run, got ${rounds}`);
+  }
+}
+
 /** The case named `name`; throws when a suite asks for a case it did not measure. */
 export function caseNamed(results: readonly CaseResult[], name: string): CaseResult {
   const found = results.find((result) => result.name === name);
@@ -268,10 +294,85 @@ export function pairedRatio(results: readonly CaseResult[], a: string, b: string
   return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
 }
 
+/** Per-round ratios of two sample lists of the same length (a suite that runs its own rounds). */
+export function pairSamples(a: readonly number[], b: readonly number[]): PairedRatio {
+  if (a.length !== b.length || a.length === 0) {
+    throw new RangeError(`Expected two sample lists of the same length (>= 1), got ${a.length} and ${b.length}`);
+  }
+  const rounds = a.map((value, i) => value / b[i]!);
+  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+}
+
+/** Per-round differences `a[i] - b[i]` (milliseconds added, say), with their median, min and max. */
+export function pairDifferences(a: readonly number[], b: readonly number[]): PairedRatio {
+  if (a.length !== b.length || a.length === 0) {
+    throw new RangeError(`Expected two sample lists of the same length (>= 1), got ${a.length} and ${b.length}`);
+  }
+  const rounds = a.map((value, i) => value - b[i]!);
+  return { median: median(rounds), min: Math.min(...rounds), max: Math.max(...rounds), rounds };
+}
+
+function spreadOf(paired: PairedRatio, digits: number): RatioSpread {
+  return { min: round(paired.min, digits), median: round(paired.median, digits), max: round(paired.max, digits), rounds: paired.rounds.length };
+}
+
 /** A paired ratio judged like {@link atLeast} on its median, with its spread kept. */
 export function atLeastPaired(name: string, paired: PairedRatio, target: number, digits = 2): Ratio {
-  const judged = atLeast(name, paired.median, target, digits);
-  return { ...judged, spread: { min: round(paired.min, digits), max: round(paired.max, digits) } };
+  return { ...atLeast(name, paired.median, target, digits), spread: spreadOf(paired, digits) };
+}
+
+/** A paired ratio judged like {@link atMost} on its median (times, overheads), with its spread kept. */
+export function atMostPaired(name: string, paired: PairedRatio, target: number, digits = 2): Ratio {
+  return { ...atMost(name, paired.median, target, digits), spread: spreadOf(paired, digits) };
+}
+
+/** `a` over `b`, paired per round, judged `>= target`: the usual judged speed ratio. */
+export function judgeFaster(results: readonly CaseResult[], name: string, a: string, b: string, target: number): Ratio {
+  return atLeastPaired(name, pairedRatio(results, a, b), target);
+}
+
+/**
+ * `slow`'s time per op over `fast`'s, paired per round, judged `<= target`: an overhead
+ * ("client time per request over its bare transport"). Computed as fast ops/s over slow ops/s.
+ */
+export function judgeOverhead(results: readonly CaseResult[], name: string, slow: string, fast: string, target: number): Ratio {
+  return atMostPaired(name, pairedRatio(results, fast, slow), target);
+}
+
+/**
+ * Exactly-once delivery check for items numbered 0..n-1: a bitmap, so that a duplicate cannot
+ * hide a loss the way a count or a sum lets it. {@link see} throws at the first duplicate (or an
+ * id out of range), {@link expectAll} at the end names the first id never seen.
+ */
+export class ExactlyOnce {
+  readonly #seen: Uint8Array;
+  readonly #what: string;
+  #count = 0;
+
+  constructor(n: number, what: string) {
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`Expected n to be an integer >= 0, got ${String(n)}`);
+    this.#seen = new Uint8Array(n);
+    this.#what = what;
+  }
+
+  /** Marks `id` seen; throws when it was seen before or is not in 0..n-1. */
+  see(id: number): void {
+    const seen = this.#seen;
+    if (!(id >= 0 && id < seen.length) || !Number.isInteger(id)) {
+      throw new RangeError(`${this.#what}: expected an item id in 0..${seen.length - 1}, got ${String(id)}`);
+    }
+    if (seen[id] === 1) throw new Error(`${this.#what}: item ${id} was delivered twice`);
+    seen[id] = 1;
+    this.#count++;
+  }
+
+  /** Throws unless every id 0..n-1 was seen (exactly once: {@link see} refused the second). */
+  expectAll(): void {
+    const seen = this.#seen;
+    if (this.#count === seen.length) return;
+    const missing = seen.indexOf(0);
+    throw new Error(`${this.#what}: ${seen.length - this.#count} of ${seen.length} items never delivered, the first is ${missing}`);
+  }
 }
 
 function round(value: number, digits: number): number {
@@ -357,6 +458,7 @@ function writeReport(suite: string, report: SuiteReport): void {
 export async function runSuite(moduleUrl: string, body: (context: SuiteContext) => Promise<SuiteOutcome>): Promise<void> {
   const suite = suiteName(moduleUrl);
   const context: SuiteContext = { suite, quick: process.argv.includes('--quick'), runtime: runtimeLabel() };
+  quickMode = context.quick;
   try {
     exposedGc();
     console.log(`\n## ${suite} on ${context.runtime}${context.quick ? ' (quick)' : ''}\n`);
@@ -391,12 +493,13 @@ export async function runSuite(moduleUrl: string, body: (context: SuiteContext) 
     console.log('');
     console.log(
       formatTable(
-        ['ratio', 'value', 'min', 'max', 'target', 'result'],
+        ['ratio', 'median', 'min', 'max', 'rounds', 'target', 'result'],
         outcome.ratios.map((ratio) => [
           ratio.name,
           String(ratio.value),
           ratio.spread === undefined ? '' : String(ratio.spread.min),
           ratio.spread === undefined ? '' : String(ratio.spread.max),
+          ratio.spread === undefined ? '' : String(ratio.spread.rounds),
           formatTarget(ratio),
           ratio.pass ? 'PASS' : 'MISS',
         ]),

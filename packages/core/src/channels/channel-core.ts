@@ -30,6 +30,9 @@ import { Waiter, WaiterList } from './waiter-list.ts';
  * Hot paths (write with room, read with items) allocate no waiter and no closure; `write`,
  * `waitToRead` and `waitToWrite` return shared, already-settled promises (any number of callers
  * can await one), `read` one resolved promise, an iterator step one promise and its result.
+ * A `waitToRead()` without a signal that has to wait shares one pending promise with every other
+ * such call (they all get the same answer: `true` on the next item, `false` or the error at
+ * completion), so the one-await-per-item drain loop allocates one promise per wait, no waiter.
  */
 
 /** "No item": a private sentinel, since `undefined` is a legitimate item. */
@@ -251,6 +254,11 @@ export class ChannelCore<T> {
   readonly #writers = new WaiterList<WriteWaiter<T>>();
   readonly #waitingToRead = new WaiterList<BooleanWaiter>();
   readonly #waitingToWrite = new WaiterList<BooleanWaiter>();
+  /**
+   * The pending promise shared by every `waitToRead()` without a signal (they cannot be
+   * cancelled one by one, so they need no waiter); counts as a waitToRead caller in invariant 3.
+   */
+  #sharedReadWait: PromiseWithResolvers<boolean> | undefined = undefined;
   readonly #completion: Promise<void>;
   #resolveCompletion!: () => void;
   #rejectCompletion!: (error: unknown) => void;
@@ -356,6 +364,14 @@ export class ChannelCore<T> {
     if (signal !== undefined && signal.aborted) return Promise.reject(signal.reason);
     if (this.#buffer.length > 0 || this.#writers.size > 0) return RESOLVED_TRUE;
     if (this.#complete) return this.#faulted ? Promise.reject(this.#error) : RESOLVED_FALSE;
+    if (signal === undefined) {
+      let shared = this.#sharedReadWait;
+      if (shared === undefined) {
+        shared = Promise.withResolvers<boolean>();
+        this.#sharedReadWait = shared;
+      }
+      return shared.promise;
+    }
     const waiter = new BooleanWaiter();
     this.#waitingToRead.push(waiter);
     waiter.listen(signal);
@@ -409,7 +425,7 @@ export class ChannelCore<T> {
     const buffer = this.#buffer;
     if (buffer.length < this.#capacity) {
       buffer.push(item);
-      if (this.#waitingToRead.size > 0) wakeAll(this.#waitingToRead, true);
+      this.#wakeWaitingToRead();
       return true;
     }
     switch (this.#fullMode) {
@@ -454,7 +470,7 @@ export class ChannelCore<T> {
     this.#writers.push(waiter);
     waiter.listen(signal);
     // On a rendezvous channel a waiting writer is what makes an item readable.
-    if (this.#waitingToRead.size > 0) wakeAll(this.#waitingToRead, true);
+    this.#wakeWaitingToRead();
     return waiter.promise;
   }
 
@@ -507,9 +523,25 @@ export class ChannelCore<T> {
         reader.close(this);
       }
       settleAtCompletion(this.#waitingToRead, this);
+      const shared = this.#sharedReadWait;
+      if (shared !== undefined) {
+        this.#sharedReadWait = undefined;
+        if (this.#faulted) shared.reject(this.#error);
+        else shared.resolve(false);
+      }
       this.#settleCompletion();
     }
     return true;
+  }
+
+  /** Something became readable: every waitToRead caller gets `true`, the shared wait first. */
+  #wakeWaitingToRead(): void {
+    const shared = this.#sharedReadWait;
+    if (shared !== undefined) {
+      this.#sharedReadWait = undefined;
+      shared.resolve(true);
+    }
+    if (this.#waitingToRead.size > 0) wakeAll(this.#waitingToRead, true);
   }
 
   #settleCompletion(): void {

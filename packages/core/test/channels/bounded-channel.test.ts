@@ -60,6 +60,42 @@ describe('createBoundedChannel', () => {
     });
   });
 
+  describe('waitToRead without a signal', () => {
+    it('shares one pending promise between callers without a signal, resolved true by the next write', async () => {
+      const { reader, writer } = createBoundedChannel<number>(4);
+      const first = reader.waitToRead();
+      const second = reader.waitToRead();
+      // One promise for every signal-less wait: the drain loop allocates no waiter per wait.
+      expect(second).toBe(first);
+      const withSignal = reader.waitToRead(new AbortController().signal);
+      expect(withSignal).not.toBe(first);
+      expect(writer.tryWrite(1)).toBe(true);
+      await expect(first).resolves.toBe(true);
+      await expect(withSignal).resolves.toBe(true);
+      // Once settled it is not reused: the next wait on an empty channel is a new one.
+      expect(reader.tryRead()).toEqual({ ok: true, value: 1 });
+      const third = reader.waitToRead();
+      expect(third).not.toBe(first);
+      writer.complete();
+      await expect(third).resolves.toBe(false);
+    });
+
+    it('rejects the shared wait with the completion error, and a cancelled signalled wait leaves it pending', async () => {
+      const { reader, writer } = createBoundedChannel<number>(1);
+      const shared = reader.waitToRead();
+      const controller = new AbortController();
+      const cancelled = reader.waitToRead(controller.signal);
+      controller.abort(new Error('gave up'));
+      await expect(cancelled).rejects.toThrow('gave up');
+      const settled = track(shared);
+      await flush();
+      expect(settled.status).toBe('pending');
+      const failure = new Error('producer failed');
+      writer.complete(failure);
+      await expect(shared).rejects.toBe(failure);
+    });
+  });
+
   describe('wait mode', () => {
     it('returns false from tryWrite when the buffer is full', () => {
       const { reader, writer } = createBoundedChannel<number>(2);

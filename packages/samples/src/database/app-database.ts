@@ -25,6 +25,15 @@ export const SHORT_BUSY_TIMEOUT_MS = 10;
 export interface OpenAppDatabaseOptions {
   /** How long a statement waits for another connection's lock, blocking the thread. @default 5000 */
   readonly busyTimeoutMs?: number;
+  /**
+   * SQLite's `synchronous` for this connection. `full` fsyncs the WAL at every commit: a
+   * committed transaction survives a power loss. `normal` (WAL mode) fsyncs only at checkpoints:
+   * the database stays consistent after a crash, but the last commits before a power loss (not a
+   * process crash) may be rolled back. `normal` suits a log whose rows only describe durable
+   * work done elsewhere (the activity log: the files themselves are fsynced by `FileStore`).
+   * @default 'full'
+   */
+  readonly synchronous?: 'full' | 'normal';
 }
 
 /**
@@ -52,6 +61,7 @@ export function openAppDatabase(dataDir: string, options: OpenAppDatabaseOptions
   try {
     database.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? BUSY_TIMEOUT_MS}`);
     database.exec('PRAGMA journal_mode = WAL');
+    database.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     database.exec(
       'CREATE TABLE IF NOT EXISTS logs (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, message TEXT NOT NULL);' +
         'CREATE INDEX IF NOT EXISTS logs_created_at ON logs (created_at);' +

@@ -227,11 +227,11 @@ export class SqliteActivityLog implements ActivityLog, Disposable {
   #open(): void {
     let database: DatabaseSync;
     try {
-      database = openAppDatabase(this.#dataDir, { busyTimeoutMs: SHORT_BUSY_TIMEOUT_MS });
+      database = openAppDatabase(this.#dataDir, { busyTimeoutMs: SHORT_BUSY_TIMEOUT_MS, synchronous: 'normal' });
     } catch (error) {
       if (sqliteErrorKind(error) !== 'corrupt' || this.#corruptMovedTo !== undefined) throw error;
       this.#moveCorruptAside(error);
-      database = openAppDatabase(this.#dataDir, { busyTimeoutMs: SHORT_BUSY_TIMEOUT_MS });
+      database = openAppDatabase(this.#dataDir, { busyTimeoutMs: SHORT_BUSY_TIMEOUT_MS, synchronous: 'normal' });
     }
     this.#database = database;
     this.#insert = database.prepare('INSERT INTO logs (created_at, message) VALUES (?, ?)');
