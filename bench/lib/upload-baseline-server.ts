@@ -1,6 +1,6 @@
 /**
  * The hand-written baseline of the upload benchmark, run as its own process (like the samples):
- * `node:http`, the same multipart parser as the samples (`@fastify/busboy`, swappable, see
+ * `node:http`, the same multipart parser as the samples (their streaming `parseMultipart`, swappable, see
  * {@link UploadParser}), and the same durability: the body streamed to `uploads/<id>.partial`,
  * fsynced, renamed to `uploads/<id>--<name>` and the directory fsynced before the 202; then one
  * async loop that reads each accepted file, computes the same figures (bytes, lines, words,
@@ -19,43 +19,40 @@ import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promise
 import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import process from 'node:process';
-import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { Busboy, type BusboyHeaders } from '@fastify/busboy';
+import { multipartBoundary, parseMultipart } from '../../packages/samples/src/file-processing/multipart-stream.ts';
 
 /**
  * Parses one multipart upload: calls `onFile` with the first file part's name and stream, and
  * resolves when the whole body was parsed (after `onFile`'s promise settled). Swap it with
- * BENCH_UPLOAD_PARSER to compare parsers; the default is `@fastify/busboy`, as in the samples.
+ * BENCH_UPLOAD_PARSER to compare parsers; the default is the samples' own streaming parser
+ * (`packages/samples/src/file-processing/multipart-stream.ts`), as the upload route uses it.
  */
-export type UploadParser = (request: IncomingMessage, onFile: (filename: string, stream: Readable) => Promise<void>) => Promise<void>;
+export type UploadParser = (request: IncomingMessage, onFile: (filename: string, body: AsyncIterable<Uint8Array>) => Promise<void>) => Promise<void>;
 
-const busboyParser: UploadParser = (request, onFile) =>
-  new Promise((resolve, reject) => {
-    const parser = new Busboy({ headers: request.headers as BusboyHeaders, limits: { files: 1 } });
-    let writing: Promise<void> | undefined;
-    parser.on('file', (_field, stream, filename) => {
-      if (writing !== undefined) {
-        stream.resume();
-        return;
-      }
-      writing = onFile(filename, stream);
-      writing.catch(reject);
-    });
-    parser.on('error', reject);
-    parser.on('finish', () => {
-      if (writing === undefined) reject(new Error('no file part'));
-      else writing.then(resolve, reject);
-    });
-    request.pipe(parser);
-  });
+const samplesParser: UploadParser = async (request, onFile) => {
+  const boundary = multipartBoundary(request.headers['content-type'] ?? '');
+  if (boundary === undefined) throw new Error('not multipart/form-data');
+  const chunks = (request as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const read = async (): Promise<Uint8Array | undefined> => {
+    const next = await chunks.next();
+    return next.done === true ? undefined : next.value;
+  };
+  let written = false;
+  for await (const part of parseMultipart(read, boundary)) {
+    if (written || part.name !== 'file' || part.filename === undefined) continue;
+    await onFile(part.filename, part.body);
+    written = true;
+  }
+  if (!written) throw new Error('no file part');
+};
 
 const dataDir = process.env['DATA_DIR'];
 const port = Number(process.env['PORT']);
 if (dataDir === undefined || !Number.isInteger(port)) throw new Error('Expected DATA_DIR and PORT');
 const parserModule = process.env['BENCH_UPLOAD_PARSER'];
 const parse: UploadParser = parserModule === undefined || parserModule === ''
-  ? busboyParser
+  ? samplesParser
   : ((await import(pathToFileURL(parserModule).href)) as { default: UploadParser }).default;
 
 const uploads = join(dataDir, 'uploads');
@@ -136,7 +133,7 @@ const server = createServer((request, response) => {
     clientName = filename.replace(/[^A-Za-z0-9._-]/g, '_');
     const handle = await open(partial, 'wx', 0o600);
     try {
-      for await (const chunk of stream as AsyncIterable<Uint8Array>) await writeFully(handle, chunk);
+      for await (const chunk of stream) await writeFully(handle, chunk);
       await handle.sync();
     } finally {
       await handle.close();

@@ -32,7 +32,7 @@ const IN_FLIGHT = 8;
 const BOUNDARY = '----hostkit-bench-upload-boundary';
 
 const SAMPLES = 'samples: POST /upload -> channel -> processor -> outbox result';
-const BASELINE = 'hand-written: node:http + busboy + fsync + rename -> loop -> outbox result';
+const BASELINE = "hand-written: node:http + the samples' multipart parser + fsync + rename -> loop -> outbox result";
 
 interface UploadFile {
   readonly name: string;
