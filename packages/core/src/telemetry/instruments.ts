@@ -80,6 +80,8 @@ class Registry<T extends object> {
   readonly #refs = new Map<string, WeakRef<T>>();
 
   add(key: string, value: T): void {
+    // Creates the observable instruments of the current meter provider, if not yet done.
+    instruments();
     if (this.#refs.get(key)?.deref() === value) return;
     this.#refs.set(key, new WeakRef(value));
   }
