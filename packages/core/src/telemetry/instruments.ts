@@ -62,10 +62,10 @@ export interface ObservedQueue {
   counts(signal?: AbortSignal): Promise<{ readonly waiting: number; readonly inFlight: number; readonly dead: number }>;
 }
 
-/** What a background service shows to the status gauge. */
+/** A background service on the status gauge: its name, and the service, held weakly. */
 export interface ObservedService {
   readonly telemetryName: string;
-  readonly status: string;
+  readonly service: WeakRef<{ readonly status: string }>;
 }
 
 /** What a held lease shows to the fencing token gauge. */
@@ -99,13 +99,16 @@ class Registry<T extends object> {
   }
 }
 
+/** Values held strongly, each holding its subject weakly (see {@link ObservedService}). */
+type StrongRegistry<T> = Map<string, T>;
+
 let channelSequence = 0;
 /** Named channels, for the channel gauges and counters. */
 export const channelRegistry: Registry<ObservedChannel> = new Registry();
 /** Work queues used in this process (enqueued to or consumed), keyed by system and name. */
 export const queueRegistry: Registry<ObservedQueue> = new Registry();
 /** Background services, for the status gauge. */
-export const serviceRegistry: Registry<ObservedService> = new Registry();
+export const serviceRegistry: StrongRegistry<ObservedService> = new Map();
 /** Leases held now, for the fencing token gauge. */
 export const leaseRegistry: Registry<ObservedLease> = new Registry();
 
@@ -160,6 +163,8 @@ function createInstruments(provider: MeterProvider): Instruments {
   };
 }
 
+const serviceStatuses = ['idle', 'campaigning', 'running', 'restarting', 'completed', 'faulted'] as const;
+
 /** Creates the observable instruments of `meter`, which read the registries at each collection. */
 function observe(meter: Meter): void {
   const items = { unit: '{item}', valueType: ValueType.INT };
@@ -185,8 +190,17 @@ function observe(meter: Meter): void {
   meter
     .createObservableGauge(N.ServiceStatusMetric, { valueType: ValueType.INT, description: 'Background services by status (1 per service).' })
     .addCallback((result) => {
-      for (const service of serviceRegistry.live()) {
-        result.observe(1, { [N.ServiceName]: service.telemetryName, [N.ServiceStatus]: service.status });
+      // A state set: 1 for the current status, 0 for the others, so a dashboard sums by status
+      // without stale series (a gauge keeps reporting the last value of an attribute set).
+      for (const [key, entry] of serviceRegistry) {
+        const service = entry.service.deref();
+        if (service === undefined) {
+          serviceRegistry.delete(key);
+          continue;
+        }
+        for (const status of serviceStatuses) {
+          result.observe(status === service.status ? 1 : 0, { [N.ServiceName]: entry.telemetryName, [N.ServiceStatus]: status });
+        }
       }
     });
   meter

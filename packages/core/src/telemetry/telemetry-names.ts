@@ -98,7 +98,7 @@ export interface TelemetryNameCatalogue {
   readonly WorkQueueDeadLettered: 'hostkit.work_queue.dead_lettered';
   /** Gauge `{message}`: entries per `hostkit.work_queue.state`, read from `counts()` at each collection, for every queue used in the process. */
   readonly WorkQueueDepth: 'hostkit.work_queue.depth';
-  /** Gauge: 1 per background service, with its current `hostkit.service.status`. */
+  /** Gauge, a state set: per background service and `hostkit.service.status`, 1 for its current status and 0 for the others. */
   readonly ServiceStatusMetric: 'hostkit.background_service.status';
   /** Counter `{restart}`: restarts of `execute` by the restart policy. */
   readonly ServiceRestarts: 'hostkit.background_service.restarts';
