@@ -24,6 +24,8 @@ import { addFileProcessing } from './file-processing/index.ts';
 import { HttpServerService } from './http/http-server-service.ts';
 import type { FeatureRoutes, Route } from './http/route.ts';
 import { createHealthRoutes, createIndexRoute, createStatusRoute } from './http/system-routes.ts';
+import type { InstalledTelemetry } from './telemetry/install-telemetry.ts';
+import { TelemetryFlushService } from './telemetry/telemetry-flush-service.ts';
 import { addWeatherCache, type WeatherClientFactory, type WeatherDependencies } from './weather/add-weather-cache.ts';
 
 /** How the program meets its runtime: Node's or Deno's host builder. */
@@ -51,6 +53,8 @@ export interface CreateAppOptions {
    * @default single-process mode
    */
   readonly clusterBackend?: ClusterBackendFactory;
+  /** The OpenTelemetry SDK the main installed (OTEL_EXPORTER_OTLP_ENDPOINT): flushed at stop. @default none */
+  readonly telemetry?: InstalledTelemetry | undefined;
 }
 
 /**
@@ -67,6 +71,14 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
     ...(options.timeProvider !== undefined && { timeProvider: options.timeProvider }),
   });
   builder.logging.setMinimumLevel(config.logLevel);
+  const telemetry = options.telemetry;
+  if (telemetry !== undefined) {
+    // First registered, so last stopped: it flushes what every other service recorded, within
+    // what is left of the shutdown budget.
+    builder.services.addHostedService(TelemetryFlushService, [LoggerFactoryToken], (loggers) =>
+      new TelemetryFlushService(telemetry, loggers.createLogger('samples.Telemetry')),
+    );
+  }
   let activityLog: SqliteActivityLog | undefined;
   builder.services.addSingleton(ActivityLogToken, [TimeProviderToken, LoggerFactoryToken], (time, loggers) => {
     activityLog = new SqliteActivityLog(config.dataDir, time, loggers.createLogger('samples.ActivityLog'));

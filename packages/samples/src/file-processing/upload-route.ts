@@ -17,6 +17,7 @@ import type { FileProcessingCounters } from './file-processing-counters.ts';
 import { FILES_ACTIVITY_SOURCE } from './file-processing-service.ts';
 import type { FileStore } from './file-store.ts';
 import { receiveUpload } from './receive-upload.ts';
+import { withWriterContext } from '../telemetry/sample-spans.ts';
 
 /** Options of {@link createUploadRoute}. */
 export interface UploadRouteOptions {
@@ -101,7 +102,8 @@ async function handleUpload(options: UploadRouteOptions, request: IncomingMessag
     options.enqueue ??
     (async (path: string, queueSignal: AbortSignal): Promise<void> => {
       if (writer === undefined) throw new ChannelClosedError();
-      await writer.write({ path, done: noop }, queueSignal);
+      // The item carries the request's trace context: its processing continues the upload's trace.
+      await writer.write(withWriterContext({ path, done: noop }), queueSignal);
     });
   const logger = options.logger?.();
   const contentType = request.headers['content-type'] ?? '';

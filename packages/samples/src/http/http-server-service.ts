@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { sendJson } from './json-response.ts';
 import type { Route } from './route.ts';
+import { traceRequest } from '../telemetry/sample-spans.ts';
 
 /** Options of {@link HttpServerService}. */
 export interface HttpServerServiceOptions {
@@ -146,7 +147,7 @@ export class HttpServerService implements HostedService {
       return;
     }
     // The handler's outcome is handled here: a rejection becomes a 500 (or a closed socket).
-    void route.handle(request, response, controller.signal).then(
+    void traceRequest(request, response, route.path, () => route.handle(request, response, controller.signal)).then(
       () => {
         if (!response.writableEnded && !response.headersSent && !controller.signal.aborted) {
           this.#errors++;
