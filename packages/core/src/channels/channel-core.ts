@@ -496,7 +496,8 @@ export class ChannelCore<T> {
       return Promise.reject(error);
     }
     const waiter = new WriteWaiter(item);
-    if (this.#name !== undefined) waiter.startedAt = systemTimeProvider.timestamp();
+    // Timed only for a named channel, and only when an SDK listens: without one this costs a check.
+    if (this.#name !== undefined && instruments().enabled) waiter.startedAt = systemTimeProvider.timestamp();
     this.#writers.push(waiter);
     waiter.listen(signal);
     // On a rendezvous channel a waiting writer is what makes an item readable.

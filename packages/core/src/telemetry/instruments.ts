@@ -120,6 +120,14 @@ export function registerChannel(channel: ObservedChannel): void {
 
 const NoopMeterClass = createNoopMeter().constructor;
 
+/**
+ * Off: every hook returns at once, as if core had no instrumentation; the telemetry benchmark's
+ * baseline. Internal: not exported from the package.
+ */
+export const telemetrySwitch: { enabled: boolean } = { enabled: true };
+
+let noopInstruments: Instruments | undefined;
+
 let cachedTracer: { readonly provider: TracerProvider; readonly tracer: Tracer } | undefined;
 /** Core's tracer, from the current global tracer provider (taken again when that changes: tests swap it). */
 export function hostkitTracer(): Tracer {
@@ -133,6 +141,10 @@ export function hostkitTracer(): Tracer {
 let cached: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
 /** The instruments of the current global meter provider (no-ops without an SDK). */
 export function instruments(): Instruments {
+  if (!telemetrySwitch.enabled) {
+    noopInstruments ??= createInstruments({ getMeter: () => createNoopMeter() });
+    return noopInstruments;
+  }
   const provider = metrics.getMeterProvider();
   if (cached === undefined || cached.provider !== provider) cached = { provider, instruments: createInstruments(provider) };
   return cached.instruments;

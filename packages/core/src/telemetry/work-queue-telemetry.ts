@@ -10,7 +10,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
-import { errorType, hostkitTracer, instruments, queueRegistry, secondsBetween } from './instruments.ts';
+import { errorType, hostkitTracer, instruments, queueRegistry, secondsBetween, telemetrySwitch } from './instruments.ts';
 import { TelemetryNames as N } from './telemetry-names.ts';
 
 /** What the work-queue instrumentation reads of a queue (a subset of the `WorkQueue` port). */
@@ -31,6 +31,7 @@ const noopTracerProvider = new ProxyTracerProvider().getDelegate();
 
 /** False while no tracer provider is installed: spans would be no-ops, so their setup is skipped. */
 export function tracingEnabled(): boolean {
+  if (!telemetrySwitch.enabled) return false;
   const provider = trace.getTracerProvider();
   return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== noopTracerProvider;
 }
