@@ -9,6 +9,7 @@ import {
   HealthCheckServiceToken,
   HealthCheckTags,
   LoggerFactoryToken,
+  ServiceResolver,
   TimeProviderToken,
   type HostApplicationBuilder,
   type HostApplicationBuilderOptions,
@@ -20,10 +21,12 @@ import type { ClusterWiring } from './cluster/cluster-tokens.ts';
 import type { AppConfig, LogFormatSetting, ServiceName } from './config/app-config.ts';
 import { ActivityLogToken } from './database/activity-log.ts';
 import { SqliteActivityLog } from './database/sqlite-activity-log.ts';
-import { addFileProcessing } from './file-processing/index.ts';
+import { addFileProcessing, FileChannelToken } from './file-processing/index.ts';
 import { HttpServerService } from './http/http-server-service.ts';
 import type { FeatureRoutes, Route } from './http/route.ts';
 import { createHealthRoutes, createIndexRoute, createStatusRoute } from './http/system-routes.ts';
+import { collectStatusSnapshot } from './status-page/status-snapshot.ts';
+import { createStatusSnapshotRoute, withStatusPage } from './status-page/status-page-routes.ts';
 import type { InstalledTelemetry } from './telemetry/install-telemetry.ts';
 import { TelemetryFlushService } from './telemetry/telemetry-flush-service.ts';
 import { addWeatherCache, type WeatherClientFactory, type WeatherDependencies } from './weather/add-weather-cache.ts';
@@ -127,8 +130,8 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
 
   builder.services.addHostedService(
     HttpServerService,
-    [HealthCheckServiceToken, TimeProviderToken, LoggerFactoryToken, ActivityLogToken],
-    (healthChecks, time, loggers, activity) => {
+    [HealthCheckServiceToken, TimeProviderToken, LoggerFactoryToken, ActivityLogToken, ServiceResolver],
+    (healthChecks, time, loggers, activity, resolver) => {
       const logger = loggers.createLogger('samples.Http');
       const startedAt = time.timestamp();
       const routes: Route[] = [];
@@ -147,7 +150,27 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
           activityLog: activityLog?.counts ?? null,
         };
       };
-      routes.push(createIndexRoute(() => routes), createStatusRoute(collectStatus), ...createHealthRoutes(healthChecks));
+      // The status page: a browser at / gets it (curl still gets the JSON list), polling the snapshot.
+      const snapshot = (signal: AbortSignal): ReturnType<typeof collectStatusSnapshot> =>
+        collectStatusSnapshot(
+          {
+            runtime: runtime.name,
+            replica: cluster?.replicaId,
+            hostedServices: builder.services.hostedServices,
+            resolver,
+            healthChecks,
+            channels: () => {
+              const channel = cluster === undefined ? resolver.tryGet(FileChannelToken) : undefined;
+              return channel === undefined ? [] : [{ name: 'files', channel }];
+            },
+            queues: () => {
+              const queue = cluster === undefined ? undefined : resolver.tryGet(cluster.fileQueue);
+              return queue === undefined ? [] : [{ name: queue.name, queue }];
+            },
+          },
+          signal,
+        );
+      routes.push(withStatusPage(createIndexRoute(() => routes)), createStatusRoute(collectStatus), createStatusSnapshotRoute(snapshot), ...createHealthRoutes(healthChecks));
       for (const feature of features.values()) routes.push(...feature.routes);
       const http: HttpServerService = new HttpServerService({
         port: config.port,
