@@ -36,6 +36,11 @@ export interface TelemetryNameCatalogue {
   readonly ExecuteSpan: 'execute';
   /** Span `run {service}`, kind internal: one occurrence (tick) of a scheduled service; a root span linked to its `execute` span. */
   readonly OccurrenceSpan: 'run';
+  /**
+   * Span `tick {timer}`, kind internal: one tick of a `PeriodicTimer` or `CronTimer` given a
+   * `name`, from the wait that returned it to the next wait (the loop body's work); a root span.
+   */
+  readonly TickSpan: 'tick';
   /** Span event on `execute {service}`: the run faulted and the restart policy will call `execute` again (attributes: attempt, delay). */
   readonly RestartingEvent: 'hostkit.background_service.restarting';
   /** Span event on `execute {service}`: the service is the cluster leader now (attribute: fencing token). */
@@ -72,10 +77,14 @@ export interface TelemetryNameCatalogue {
   readonly RestartAttempt: 'hostkit.restart.attempt';
   /** On the restarting event: the backoff before the restart, in ms. */
   readonly RestartDelayMs: 'hostkit.restart.delay_ms';
-  /** On `run {service}`: the occurrence, an ISO 8601 instant. */
+  /** On `run {service}` and a cron timer's `tick {timer}`: the occurrence, an ISO 8601 instant. */
   readonly ScheduleOccurrence: 'hostkit.schedule.occurrence';
   /** On `run {service}`: true when it re-runs an occurrence a dead leader left unfinished. */
   readonly ScheduleRerun: 'hostkit.schedule.rerun';
+  /** On `tick {timer}`: the timer's `name`. */
+  readonly TimerName: 'hostkit.timer.name';
+  /** On `tick {timer}`: `periodic` or `cron`. */
+  readonly TimerKind: 'hostkit.timer.kind';
   /** A lease's name. */
   readonly LeaseName: 'hostkit.lease.name';
   /** The fencing token of a lease (on spans and events of a cluster singleton, and on lease metrics). */
@@ -135,6 +144,7 @@ export const TelemetryNames: TelemetryNameCatalogue = Object.freeze({
   SettleSpans: Object.freeze(['ack', 'nack', 'release'] as const),
   ExecuteSpan: 'execute',
   OccurrenceSpan: 'run',
+  TickSpan: 'tick',
   RestartingEvent: 'hostkit.background_service.restarting',
   LeaderElectedEvent: 'hostkit.lease.acquired',
   LeaseLostEvent: 'hostkit.lease.lost',
@@ -154,6 +164,8 @@ export const TelemetryNames: TelemetryNameCatalogue = Object.freeze({
   RestartDelayMs: 'hostkit.restart.delay_ms',
   ScheduleOccurrence: 'hostkit.schedule.occurrence',
   ScheduleRerun: 'hostkit.schedule.rerun',
+  TimerName: 'hostkit.timer.name',
+  TimerKind: 'hostkit.timer.kind',
   LeaseName: 'hostkit.lease.name',
   LeaseFencingToken: 'hostkit.lease.fencing_token',
   ChannelName: 'hostkit.channel.name',

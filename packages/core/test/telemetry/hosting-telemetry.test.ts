@@ -4,6 +4,7 @@ import { DistributedLock, MemoryLeaseStore } from '../../src/coordination/index.
 import { BackgroundService, ScheduledBackgroundService, type ScheduledOccurrence } from '../../src/hosting/index.ts';
 import { createToken } from '../../src/dependency-injection/index.ts';
 import { ManualTimeProvider } from '../../src/testing/index.ts';
+import { CronTimer, PeriodicTimer } from '../../src/time/index.ts';
 import { TelemetryNames as N } from '../../src/telemetry/index.ts';
 import { addPlain, buildHost, createHarness } from '../hosting/hosting-test-helpers.ts';
 import { installTestSdk, type TestSdk } from './otel-test-sdk.ts';
@@ -76,6 +77,33 @@ describe('background service telemetry', () => {
     expect(ticks.every((tick) => tick.parentSpanContext === undefined)).toBe(true);
     expect(ticks[0]?.links.map((link) => link.context.spanId)).toEqual([execute?.spanContext().spanId]);
     expect(ticks.map((tick) => tick.status.code)).toEqual([SpanStatusCode.UNSET, SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
+  });
+});
+
+describe('timer tick telemetry', () => {
+  it('records a root span per tick of a named periodic or cron timer, from the tick to the next wait', async () => {
+    const time = new ManualTimeProvider({ now: Date.parse('2026-05-01T10:00:00Z') });
+    const periodic = new PeriodicTimer(1_000, { timeProvider: time, name: 'refresh' });
+    const cron = new CronTimer('*/30 * * * * *', { timeProvider: time, name: 'report' });
+    const unnamed = new PeriodicTimer(1_000, { timeProvider: time });
+    for (let i = 0; i < 2; i++) {
+      const ticked = Promise.all([periodic.waitForNextTick(), cron.waitForNextOccurrence(), unnamed.waitForNextTick()]);
+      await time.advance(30_000);
+      await ticked;
+      await time.advance(250);
+    }
+    expect(sdk.spansNamed('tick refresh')).toHaveLength(1);
+    periodic.dispose();
+    cron.dispose();
+    unnamed.dispose();
+    const ticks = sdk.spansNamed('tick refresh');
+    expect(ticks).toHaveLength(2);
+    expect(ticks[0]?.attributes).toMatchObject({ [N.TimerName]: 'refresh', [N.TimerKind]: 'periodic' });
+    expect(ticks[0]?.parentSpanContext).toBeUndefined();
+    const reports = sdk.spansNamed('tick report');
+    expect(reports.map((span) => span.attributes[N.ScheduleOccurrence])).toEqual(['2026-05-01T10:00:30.000Z', '2026-05-01T10:01:00.000Z']);
+    expect(sdk.spans.getFinishedSpans().filter((span) => span.name.startsWith('tick ')).length).toBe(4);
+    expect(() => new PeriodicTimer(1_000, { name: '' })).toThrow(RangeError);
   });
 });
 
