@@ -176,6 +176,10 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
   #groupReady = false;
   readonly #buffer: Delivery[] = [];
   readonly #waiters: Waiter[] = [];
+  /** A receive took the buffer down to half of `prefetch`: the reader tops it up without waiting for it to run dry. */
+  #readAheadWanted = false;
+  /** The last read got fewer entries than it asked for: the stream had no more, so reading ahead would find nothing. */
+  #streamDrained = false;
   #loop: Promise<void> | undefined;
   #nextMaintainAt = 0;
   #nextClaimAt = 0;
@@ -365,6 +369,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
 
   async #receive(signal: AbortSignal): Promise<WorkItem<T>> {
     const delivery = this.#buffer.shift() ?? (await this.#wait(signal));
+    this.#readAheadIfLow();
     if (signal.aborted) {
       // Taken for a receive that is gone: not handed over, nothing counted.
       this.#returnToBuffer(delivery);
@@ -588,28 +593,43 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     if (this.#closed) throw new WorkQueueClosedError(`Cannot ${what}: the work queue "${this.name}" is closed`);
   }
 
+  /**
+   * Starts a non-blocking read for the rest of `prefetch` once the buffer is down to half of it,
+   * so that a steady consumer never stalls on a read round trip when the buffer runs dry. The
+   * buffer still never holds more than `prefetch` entries.
+   */
+  #readAheadIfLow(): void {
+    if (this.#closed || this.#streamDrained || this.#buffer.length > this.#prefetch / 2) return;
+    this.#readAheadWanted = true;
+    this.#ensureLoop();
+  }
+
   #ensureLoop(): void {
     if (this.#loop !== undefined || this.#closed) return;
     this.#loop = this.#read().finally(() => {
       this.#loop = undefined;
-      // A receive that arrived as the loop was ending.
-      if (this.#waiters.length > 0) this.#ensureLoop();
+      // A receive (or a read ahead) that arrived as the loop was ending.
+      if (this.#waiters.length > 0 || this.#readAheadWanted) this.#ensureLoop();
     });
   }
 
   /** The background reader: runs while someone waits, fills the buffer, hands entries to waiters. */
   async #read(): Promise<void> {
     let failures = 0;
-    while (!this.#closed && this.#waiters.length > 0) {
+    while (!this.#closed && (this.#waiters.length > 0 || this.#readAheadWanted)) {
       try {
         await this.#ensureGroup();
         const now = Date.now();
         if (now >= this.#nextMaintainAt || now >= this.#nextClaimAt) {
           await this.#maintain(now >= this.#nextClaimAt);
         }
-        if (this.#buffer.length === 0) {
+        if (this.#buffer.length === 0 && this.#waiters.length > 0) {
           const blockMs = Math.floor(Math.min(this.#nextMaintainAt, this.#nextClaimAt) - Date.now());
           if (blockMs >= 1) await this.#readStream(blockMs);
+        } else if (this.#readAheadWanted) {
+          // One read ahead per request: an empty stream ends it here instead of polling.
+          this.#readAheadWanted = false;
+          if (this.#buffer.length <= this.#prefetch / 2) await this.#readStream(0);
         }
         if (this.#readFailing) {
           this.#readFailing = false;
@@ -683,17 +703,21 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     }
   }
 
+  /** Reads new entries into the buffer, blocking up to `blockMs` when it is above 0 (0: a read ahead, which returns at once). */
   async #readStream(blockMs: number): Promise<void> {
     const reader = await this.#readerConnection();
     const [stream] = this.#keys as [string];
+    // As many as receives wait, else up to `prefetch` in the buffer: a consumer with 100 handlers
+    // idle takes 100 at once, and reserves no more than it can hand over soon.
+    const count = Math.max(this.#prefetch - this.#buffer.length, this.#waiters.length, 1);
     const reply = await reader.sendCommand<unknown>([
-      'XREADGROUP', 'GROUP', this.#group, this.#consumer,
-      // As many as receives wait, at least `prefetch`: a consumer with 100 handlers idle takes 100
-      // at once, and reserves no more than it can hand over right away.
-      'COUNT', String(Math.max(this.#prefetch, this.#waiters.length)), 'BLOCK', String(blockMs), 'STREAMS', stream, '>',
+      'XREADGROUP', 'GROUP', this.#group, this.#consumer, 'COUNT', String(count),
+      ...(blockMs > 0 ? ['BLOCK', String(blockMs)] : []), 'STREAMS', stream, '>',
     ]);
     const readAt = Date.now();
-    for (const [streamId, fields] of streamEntries(reply)) {
+    const entries = streamEntries(reply);
+    this.#streamDrained = entries.length < count;
+    for (const [streamId, fields] of entries) {
       const record = new Map<string, string>();
       for (let i = 0; i + 1 < fields.length; i += 2) record.set(fields[i] as string, fields[i + 1] as string);
       this.#buffer.push({

@@ -359,6 +359,56 @@ describeWithRedis('RedisWorkQueue', redisSuiteOptions, () => {
       }
     });
 
+    it('tops its buffer up without blocking once half of prefetch is handed out, never holding more than prefetch', async () => {
+      const { createQueue, keyPrefix, dispose } = await queueFixture();
+      const recorded = await recordedQueue(keyPrefix, { prefetch: 4 });
+      try {
+        const producer = await createQueue();
+        await producer.enqueueMany(Array.from({ length: 20 }, (_, i) => i));
+        const reads = (): string[][] => recorded.readerCommands.filter((command) => command[0] === 'XREADGROUP');
+        const received = [await recorded.queue.receive(AbortSignal.timeout(5_000))];
+        expect(reads()).toHaveLength(1);
+        // 3 buffered: above half of prefetch, nothing more is read.
+        received.push(await recorded.queue.receive(AbortSignal.timeout(5_000)));
+        // 2 buffered: the reader reads 2 more at once, without BLOCK, before the buffer runs dry.
+        await until(() => reads().length === 2, 5_000, 'the read ahead');
+        const readAhead = reads()[1]!;
+        expect(readAhead).not.toContain('BLOCK');
+        expect(Number(readAhead[readAhead.indexOf('COUNT') + 1])).toBe(2);
+        for (let i = 0; i < 2; i++) received.push(await recorded.queue.receive(AbortSignal.timeout(5_000)));
+        // Handed out + buffered, as Redis sees it: 4 handed, at most 4 buffered.
+        const { inFlight } = await producer.counts();
+        expect(inFlight).toBeLessThanOrEqual(received.length + 4);
+        await Promise.all(received.map((item) => item.ack()));
+        // The rest still arrives exactly once each.
+        const rest = await Promise.all(Array.from({ length: 16 }, () => recorded.queue.receive(AbortSignal.timeout(5_000))));
+        expect(new Set([...received, ...rest].map((item) => item.payload)).size).toBe(20);
+        await Promise.all(rest.map((item) => item.ack()));
+        expect(await producer.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+      } finally {
+        await recorded.close();
+        await dispose();
+      }
+    });
+
+    it('does not read ahead from a stream its last read found empty', async () => {
+      const { createQueue, keyPrefix, dispose } = await queueFixture();
+      const recorded = await recordedQueue(keyPrefix, { prefetch: 4 });
+      try {
+        const producer = await createQueue();
+        await producer.enqueueMany([1, 2]);
+        const first = await recorded.queue.receive(AbortSignal.timeout(5_000));
+        const second = await recorded.queue.receive(AbortSignal.timeout(5_000));
+        await sleep(100);
+        // The first read asked for 4 and got 2: the stream was empty, so no read ahead followed.
+        expect(recorded.readerCommands.filter((command) => command[0] === 'XREADGROUP')).toHaveLength(1);
+        await Promise.all([first.ack(), second.ack()]);
+      } finally {
+        await recorded.close();
+        await dispose();
+      }
+    });
+
     it('resumes reading after its reading connection is killed', async () => {
       const { createQueue, admin, dispose } = await queueFixture();
       try {
