@@ -52,7 +52,12 @@ describeWithRedis('RedisWorkQueue telemetry', redisSuiteOptions, () => {
         expect(process?.attributes).toMatchObject({ [N.MessagingConsumerGroupName]: 'converters', [N.WorkQueueDeliveryCount]: 1 });
       }
       const [dead] = await queue.deadLetters();
-      expect(dead?.payload).toEqual({ file: 'b.txt' });
+      const nack = sdk.spansNamed('nack jobs')[0];
+      expect({ dead: dead?.payload, nack: nack?.status, events: nack?.events.map((event) => event.attributes) }).toEqual({
+        dead: { file: 'b.txt' },
+        nack: { code: 0 },
+        events: [],
+      });
       expect((await sdk.points(N.WorkQueueDeadLettered, { [N.MessagingSystem]: 'redis' }))[0]?.value).toBe(1);
     } finally {
       await queue.close();
