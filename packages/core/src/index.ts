@@ -18,3 +18,4 @@ export * from './caching/index.ts';
 export * from './coordination/index.ts';
 export * from './work-queue/index.ts';
 export * from './file-watching/index.ts';
+export * from './telemetry/index.ts';

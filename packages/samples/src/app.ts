@@ -8,8 +8,10 @@
  */
 import { addHonoServer, HonoServerService } from '@hostkit/adapters/hono';
 import {
+  HealthCheckServiceToken,
   HealthCheckTags,
   LoggerFactoryToken,
+  ServiceResolver,
   TimeProviderToken,
   type HostApplicationBuilder,
   type HostApplicationBuilderOptions,
@@ -21,9 +23,14 @@ import type { ClusterWiring } from './cluster/cluster-tokens.ts';
 import type { AppConfig, LogFormatSetting, ServiceName } from './config/app-config.ts';
 import { ActivityLogToken } from './database/activity-log.ts';
 import { SqliteActivityLog } from './database/sqlite-activity-log.ts';
-import { addFileProcessing } from './file-processing/index.ts';
+import { addFileProcessing, FileChannelToken } from './file-processing/index.ts';
 import type { FeatureRoutes } from './http/feature-routes.ts';
 import { addIndexRoute, listEndpoints } from './http/system-routes.ts';
+import { collectStatusSnapshot } from './status-page/status-snapshot.ts';
+import { addStatusPageRoutes } from './status-page/status-page-routes.ts';
+import type { InstalledTelemetry } from './telemetry/install-telemetry.ts';
+import { traceRequests } from './telemetry/sample-spans.ts';
+import { TelemetryFlushService } from './telemetry/telemetry-flush-service.ts';
 import { addWeatherCache, type WeatherClientFactory, type WeatherDependencies } from './weather/add-weather-cache.ts';
 
 /** How the program meets its runtime: Node's or Deno's host builder. */
@@ -51,6 +58,8 @@ export interface CreateAppOptions {
    * @default single-process mode
    */
   readonly clusterBackend?: ClusterBackendFactory;
+  /** The OpenTelemetry SDK the main installed (OTEL_EXPORTER_OTLP_ENDPOINT): flushed at stop. @default none */
+  readonly telemetry?: InstalledTelemetry | undefined;
 }
 
 /**
@@ -67,6 +76,14 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
     ...(options.timeProvider !== undefined && { timeProvider: options.timeProvider }),
   });
   builder.logging.setMinimumLevel(config.logLevel);
+  const telemetry = options.telemetry;
+  if (telemetry !== undefined) {
+    // First registered, so last stopped: it flushes what every other service recorded, within
+    // what is left of the shutdown budget.
+    builder.services.addHostedService(TelemetryFlushService, [LoggerFactoryToken], (loggers) =>
+      new TelemetryFlushService(telemetry, loggers.createLogger('samples.Telemetry')),
+    );
+  }
   let activityLog: SqliteActivityLog | undefined;
   builder.services.addSingleton(ActivityLogToken, [TimeProviderToken, LoggerFactoryToken], (time, loggers) => {
     activityLog = new SqliteActivityLog(config.dataDir, time, loggers.createLogger('samples.ActivityLog'));
@@ -134,6 +151,30 @@ export function createApp(config: AppConfig, runtime: AppRuntime, options: Creat
       logger.info(`Try: ${examples.join('  |  ')}`);
       activityLog?.write('host', `listening on ${url} with ${running}`);
     },
+  });
+  // Every request under a server span (a no-op without an OpenTelemetry SDK).
+  traceRequests(app);
+  // A browser at / gets the status page (curl still gets the JSON list), which polls the snapshot.
+  addStatusPageRoutes(app, (c, signal) => {
+    const resolver = c.env.scope.get(ServiceResolver);
+    return collectStatusSnapshot(
+      {
+        runtime: runtime.name,
+        replica: cluster?.replicaId,
+        hostedServices: builder.services.hostedServices,
+        resolver,
+        healthChecks: resolver.get(HealthCheckServiceToken),
+        channels: () => {
+          const channel = cluster === undefined ? resolver.tryGet(FileChannelToken) : undefined;
+          return channel === undefined ? [] : [{ name: 'files', channel }];
+        },
+        queues: () => {
+          const queue = cluster === undefined ? undefined : resolver.tryGet(cluster.fileQueue);
+          return queue === undefined ? [] : [{ name: queue.name, queue }];
+        },
+      },
+      signal,
+    );
   });
   addIndexRoute(app);
   // GET /status: each service's state and counters; `http` is the server's own.

@@ -14,6 +14,7 @@ import { loadConfig } from './config/load-config.ts';
 import { checkDataDir } from './startup/check-data-dir.ts';
 import { checkPort } from './startup/check-port.ts';
 import { lockDataDir, type DataDirLock } from './startup/data-dir-lock.ts';
+import { installTelemetry, telemetryRequested, type InstalledTelemetry } from './telemetry/install-telemetry.ts';
 
 /** Exit code of a configuration error: nothing was started. */
 const CONFIG_ERROR_EXIT_CODE = 2;
@@ -21,7 +22,13 @@ const CONFIG_ERROR_EXIT_CODE = 2;
 const START_REFUSED_EXIT_CODE = 1;
 
 /** The runtime adapter's `runMain` (`@hostkit/adapters/node` or `/deno`). */
-export type RunMain = (hostOrBuilder: Host | HostApplicationBuilder, options: { logFormat: AppConfig['logFormat'] }) => Promise<number>;
+export type RunMain = (
+  hostOrBuilder: Host | HostApplicationBuilder,
+  options: { logFormat: AppConfig['logFormat']; exitProcess?: boolean },
+) => Promise<number>;
+
+/** How long the last export of telemetry may take once the host has stopped, in ms. */
+const TELEMETRY_SHUTDOWN_MS = 2_000;
 
 /**
  * Runs the samples on `runtime`. `node:process` serves for the arguments and environment on Deno
@@ -64,11 +71,36 @@ export async function runSamples(runtime: AppRuntime, runMain: RunMain): Promise
     lock = locked.lock;
     if (lock.replacedStale !== undefined) console.warn(`Took DATA_DIR's lock over from ${lock.replacedStale}`);
   }
+  // Only with an OTLP endpoint: the SDK is not even loaded otherwise. Before the host is built,
+  // so that core's instruments and the channel and queue gauges bind to it.
+  let telemetry: InstalledTelemetry | undefined;
+  if (telemetryRequested(process.env)) {
+    try {
+      telemetry = await installTelemetry(process.env, 'hostkit-samples');
+    } catch (error) {
+      lock?.release();
+      console.error(`${error instanceof Error ? error.message : String(error)}\nNothing was started.`);
+      process.exitCode = CONFIG_ERROR_EXIT_CODE;
+      return;
+    }
+  }
   // Cluster mode only: the Redis client is not even loaded without REDIS_URL.
   const clusterBackend =
     loaded.config.redisUrl === undefined ? undefined : (await import('./cluster/redis-cluster-backend.ts')).createRedisClusterBackend;
   try {
-    await runMain(createApp(loaded.config, runtime, clusterBackend === undefined ? {} : { clusterBackend }), { logFormat: loaded.config.logFormat });
+    const app = createApp(loaded.config, runtime, {
+      ...(clusterBackend !== undefined && { clusterBackend }),
+      ...(telemetry !== undefined && { telemetry }),
+    });
+    // With telemetry, the process ends here rather than in runMain: after the last export (the
+    // stop's duration and the exit code are recorded once the host has stopped).
+    const code = await runMain(app, { logFormat: loaded.config.logFormat, ...(telemetry !== undefined && { exitProcess: false }) });
+    if (telemetry !== undefined) {
+      await telemetry.shutdown(TELEMETRY_SHUTDOWN_MS);
+      lock?.release();
+      lock = undefined;
+      process.exit(code);
+    }
   } finally {
     lock?.release();
   }

@@ -57,7 +57,7 @@ describe('createApp', () => {
       expect(status.services['weather']).toEqual({ state: 'disabled' });
       expect(status.services['files']).toEqual({ state: 'disabled' });
       const index = (await (await fetch(`${url}/`)).json()) as { endpoints: string[] };
-      expect(index.endpoints).toEqual(['GET /healthz', 'GET /readyz', 'GET /', 'GET /status']);
+      expect(index.endpoints).toEqual(['GET /healthz', 'GET /readyz', 'GET /status/snapshot', 'GET /', 'GET /status']);
       // The cleanup runs on its default schedule, at minute 0: the manual clock starts at midnight.
       expect(status.services['cleanup']).toMatchObject({ schedule: '0 * * * *', timeZone: 'UTC', nextRun: '2000-01-01T01:00:00.000Z' });
       await time.advance(3_600_000);

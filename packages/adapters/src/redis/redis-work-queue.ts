@@ -19,6 +19,7 @@ import {
   describeValue,
   serializeWorkPayload,
   serializeWorkPayloads,
+  traceWorkQueueSend,
   workQueueBackoff,
   type ResolvedWorkQueueOptions,
 } from '@hostkit/core/adapter-kit';
@@ -223,23 +224,42 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     return this.#options.visibilityTimeoutMs;
   }
 
+  /** `redis`: the `messaging.system` of this queue's telemetry. */
+  get messagingSystem(): string {
+    return 'redis';
+  }
+
+  /** The stream's consumer group (`messaging.consumer.group.name`). */
+  get consumerGroup(): string {
+    return this.#group;
+  }
+
+  /** Deliveries after which a nack dead-letters an entry. */
+  get maxDeliveries(): number {
+    return this.#maxDeliveries;
+  }
+
   async enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string> {
     throwIfAborted(signal);
     this.#throwIfClosed('enqueue');
     const json = serializeWorkPayload(payload);
     const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
-    const id = crypto.randomUUID();
-    const enqueuedAt = String(Date.now());
-    const [stream] = this.#keys as [string];
-    if (delayMs > 0) {
-      const member = JSON.stringify([id, enqueuedAt, '0', json]);
-      await this.#connection.runScript(enqueueDelayedScript, this.#keys, [String(Math.ceil(delayMs)), member], signal);
-      this.#maintainBy(Date.now() + delayMs);
-    } else {
-      const fields = ['id', id, 'payload', json, 'enqueuedAt', enqueuedAt, 'priorDeliveries', '0'];
-      await this.#connection.sendCommand(['XADD', stream, '*', ...fields], signal);
-    }
-    return id;
+    const [sent] = await traceWorkQueueSend(this, 1, async (headers) => {
+      const stored = encodeStoredPayload(json, headers);
+      const id = crypto.randomUUID();
+      const enqueuedAt = String(Date.now());
+      const [stream] = this.#keys as [string];
+      if (delayMs > 0) {
+        const member = JSON.stringify([id, enqueuedAt, '0', stored]);
+        await this.#connection.runScript(enqueueDelayedScript, this.#keys, [String(Math.ceil(delayMs)), member], signal);
+        this.#maintainBy(Date.now() + delayMs);
+      } else {
+        const fields = ['id', id, 'payload', stored, 'enqueuedAt', enqueuedAt, 'priorDeliveries', '0'];
+        await this.#connection.sendCommand(['XADD', stream, '*', ...fields], signal);
+      }
+      return [id];
+    });
+    return sent as string;
   }
 
   async enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]> {
@@ -248,11 +268,13 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     const jsons = serializeWorkPayloads(payloads);
     const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
     if (jsons.length === 0) return [];
-    const ids = jsons.map(() => crypto.randomUUID());
-    const args = [String(Math.ceil(delayMs)), String(Date.now()), ...jsons.flatMap((json, i) => [ids[i] as string, json])];
-    await this.#connection.runScript(enqueueManyScript, this.#keys, args, signal);
-    if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
-    return ids;
+    return traceWorkQueueSend(this, jsons.length, async (headers) => {
+      const ids = jsons.map(() => crypto.randomUUID());
+      const args = [String(Math.ceil(delayMs)), String(Date.now()), ...jsons.flatMap((json, i) => [ids[i] as string, encodeStoredPayload(json, headers)])];
+      await this.#connection.runScript(enqueueManyScript, this.#keys, args, signal);
+      if (delayMs > 0) this.#maintainBy(Date.now() + delayMs);
+      return ids;
+    });
   }
 
   receive(signal: AbortSignal): Promise<WorkItem<T>> {
@@ -275,7 +297,7 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
     if (order === 'newest') raw.reverse();
     return raw.map((text) => {
       const dead = JSON.parse(text) as { id: string; payload: string; deliveryCount: number; enqueuedAt: number; deadAt: number; reason: string };
-      return { ...dead, payload: JSON.parse(dead.payload) as T };
+      return { ...dead, payload: JSON.parse(decodeStoredPayload(dead.payload).json) as T };
     });
   }
 
@@ -495,9 +517,11 @@ export class RedisWorkQueue<T> implements WorkQueue<T> {
       }
       return result;
     };
+    const stored = decodeStoredPayload(delivery.payload);
     const item: WorkItem<T> = {
       id: delivery.id,
-      payload: JSON.parse(delivery.payload) as T,
+      payload: JSON.parse(stored.json) as T,
+      headers: stored.headers,
       deliveryCount,
       enqueuedAt: delivery.enqueuedAt,
       ack: async (signal?: AbortSignal): Promise<void> => {
@@ -772,4 +796,22 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   if (typeof value !== 'number') throw new TypeError(`Expected ${name} to be an integer >= 1, got ${describeValue(value)}`);
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`Expected ${name} to be an integer >= 1, got ${describeValue(value)}`);
   return value;
+}
+
+/**
+ * Marks a stored payload that carries headers (the producer's trace context): no JSON text starts
+ * with this control character, so an entry without headers is stored as its bare JSON, as before.
+ */
+const headersMark = '\u0001';
+
+/** The `payload` field of a stream entry: the JSON, preceded by the headers when there are any. */
+function encodeStoredPayload(json: string, headers: Readonly<Record<string, string>>): string {
+  return Object.keys(headers).length === 0 ? json : `${headersMark}${JSON.stringify(headers)}\n${json}`;
+}
+
+/** Splits a stored payload into its JSON and its headers (empty for an entry stored without). */
+function decodeStoredPayload(stored: string): { readonly json: string; readonly headers: Readonly<Record<string, string>> } {
+  if (!stored.startsWith(headersMark)) return { json: stored, headers: {} };
+  const end = stored.indexOf('\n');
+  return { json: stored.slice(end + 1), headers: JSON.parse(stored.slice(1, end)) as Record<string, string> };
 }

@@ -32,3 +32,4 @@ export { logLevelSeverity } from '../logging/log-level.ts';
 export { formatLogRecordAsJson, formatLogRecordAsText } from '../logging/log-formats.ts';
 export { isErrorLike, maxCauseDepth, serializeError, type SerializedError } from '../logging/serialize-error.ts';
 export { createSafeReplacer, safeJsonStringify } from '../logging/safe-json.ts';
+export { traceWorkQueueSend, type TracedWorkQueue } from '../telemetry/work-queue-telemetry.ts';

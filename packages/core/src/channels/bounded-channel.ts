@@ -16,6 +16,7 @@ const FULL_MODES: readonly BoundedChannelFullMode[] = ['wait', 'dropNewest', 'dr
  * @param capacityOrOptions The capacity, or options with the capacity and the full mode.
  * @throws TypeError when the capacity is not a number, `fullMode` not a string, `itemDropped`
  *   not a function, or the options not an object.
+ * @throws TypeError when `name` is given and is not a string; RangeError when it is empty.
  * @throws RangeError when the capacity is not an integer >= 0 (use {@link createUnboundedChannel}
  *   for no limit), `fullMode` is not a known mode, or a drop mode is asked of capacity 0.
  * @example
@@ -60,5 +61,13 @@ export function createBoundedChannel<T>(capacityOrOptions: number | BoundedChann
   if (itemDropped !== undefined && typeof itemDropped !== 'function') {
     throw new TypeError(`Expected itemDropped to be a function, got ${describeValue(itemDropped)}`);
   }
-  return new ChannelImpl(new ChannelCore<T>(capacity, fullMode, itemDropped));
+  return new ChannelImpl(new ChannelCore<T>(capacity, fullMode, itemDropped, checkChannelName(options.name)));
+}
+
+/** Checks a channel's telemetry name: undefined, or a non-empty string. */
+export function checkChannelName(name: unknown): string | undefined {
+  if (name === undefined) return undefined;
+  if (typeof name !== 'string') throw new TypeError(`Expected name to be a non-empty string, got ${describeValue(name)}`);
+  if (name === '') throw new RangeError(`Expected name to be a non-empty string, got ${describeValue(name)}`);
+  return name;
 }

@@ -6,6 +6,9 @@ import type { Channel } from './channel.ts';
 import { RingBuffer } from './ring-buffer.ts';
 import { TRY_READ_EMPTY, type TryReadResult } from './try-read-result.ts';
 import { Waiter, WaiterList } from './waiter-list.ts';
+import { instruments, registerChannel, secondsBetween } from '../telemetry/instruments.ts';
+import { TelemetryNames } from '../telemetry/telemetry-names.ts';
+import { systemTimeProvider } from '../time/system-time-provider.ts';
 
 /*
  * The one state machine behind every channel kind: bounded (capacity >= 1, any full mode),
@@ -162,6 +165,8 @@ class StreamWaiter<T> extends ItemWaiter<T> {
 class WriteWaiter<T> extends Waiter {
   readonly item: T;
   readonly promise: Promise<void>;
+  /** When the write began to wait (`systemTimeProvider.timestamp()`), or -1 when the channel is not measured. */
+  startedAt = -1;
   #resolve!: () => void;
   #reject!: (reason: unknown) => void;
 
@@ -263,6 +268,10 @@ export class ChannelCore<T> {
   #resolveCompletion!: () => void;
   #rejectCompletion!: (error: unknown) => void;
   #droppedCount = 0;
+  #writtenCount = 0;
+  #readCount = 0;
+  /** The channel's name for telemetry; undefined: not measured. */
+  readonly #name: string | undefined;
   #complete = false;
   #faulted = false;
   #error: unknown = undefined;
@@ -272,7 +281,8 @@ export class ChannelCore<T> {
    * @param capacity 0 (rendezvous), a positive integer, or Infinity (unbounded); validated by the
    *   factories.
    */
-  constructor(capacity: number, fullMode: BoundedChannelFullMode, itemDropped: ((item: T) => void) | undefined) {
+  constructor(capacity: number, fullMode: BoundedChannelFullMode, itemDropped: ((item: T) => void) | undefined, name?: string) {
+    this.#name = name;
     this.#capacity = capacity;
     this.#fullMode = fullMode;
     this.#itemDropped = itemDropped;
@@ -285,10 +295,34 @@ export class ChannelCore<T> {
     // error that nobody awaits does not crash the process with an unhandled rejection. The derived
     // promise cannot reject. Awaiting `completion` itself still rejects.
     void this.#completion.catch(ignore);
+    if (name !== undefined) registerChannel(this);
   }
 
   get droppedCount(): number {
     return this.#droppedCount;
+  }
+
+  /** Items accepted by writes (for the channel metrics). */
+  get writtenCount(): number {
+    return this.#writtenCount;
+  }
+
+  /** Items handed to readers (for the channel metrics). */
+  get readCount(): number {
+    return this.#readCount;
+  }
+
+  /** The name the channel metrics carry; '' for an unnamed (unmeasured) channel. */
+  get channelName(): string {
+    return this.#name ?? '';
+  }
+
+  /** Records how long a write that had to wait waited, once its item is in. */
+  #waited(writer: WriteWaiter<T>): void {
+    if (writer.startedAt < 0) return;
+    instruments().channelWriteWait.record(secondsBetween(writer.startedAt, systemTimeProvider.timestamp()), {
+      [TelemetryNames.ChannelName]: this.#name,
+    });
   }
 
   get completion(): Promise<void> {
@@ -318,12 +352,15 @@ export class ChannelCore<T> {
     const buffer = this.#buffer;
     if (buffer.length > 0) {
       const item = buffer.shift();
+      this.#readCount++;
       const writer = this.#writers.shift();
       if (writer !== undefined) {
         // The freed slot goes to the longest-waiting writer before anyone else can see it, so a
         // later tryWrite never overtakes a write that was already waiting.
         buffer.push(writer.item);
+        this.#writtenCount++;
         writer.succeed();
+        this.#waited(writer);
       } else if (this.#waitingToWrite.size > 0) {
         wakeAll(this.#waitingToWrite, true);
       }
@@ -333,7 +370,10 @@ export class ChannelCore<T> {
     // Only a rendezvous channel has writers waiting with an empty buffer (invariant 2).
     const writer = this.#writers.shift();
     if (writer !== undefined) {
+      this.#readCount++;
+      this.#writtenCount++;
       writer.succeed();
+      this.#waited(writer);
       return writer.item;
     }
     return NONE;
@@ -419,11 +459,14 @@ export class ChannelCore<T> {
   #offer(item: T): boolean {
     const reader = this.#readers.shift();
     if (reader !== undefined) {
+      this.#writtenCount++;
+      this.#readCount++;
       reader.deliver(item);
       return true;
     }
     const buffer = this.#buffer;
     if (buffer.length < this.#capacity) {
+      this.#writtenCount++;
       buffer.push(item);
       this.#wakeWaitingToRead();
       return true;
@@ -432,11 +475,13 @@ export class ChannelCore<T> {
       case 'wait':
         return false;
       case 'dropNewest': {
+        this.#writtenCount++;
         const dropped = buffer.pop();
         buffer.push(item);
         return this.#dropped(dropped);
       }
       case 'dropOldest': {
+        this.#writtenCount++;
         const dropped = buffer.shift();
         buffer.push(item);
         return this.#dropped(dropped);
@@ -467,6 +512,8 @@ export class ChannelCore<T> {
       return Promise.reject(error);
     }
     const waiter = new WriteWaiter(item);
+    // Timed only for a named channel, and only when an SDK listens: without one this costs a check.
+    if (this.#name !== undefined && instruments().enabled) waiter.startedAt = systemTimeProvider.timestamp();
     this.#writers.push(waiter);
     waiter.listen(signal);
     // On a rendezvous channel a waiting writer is what makes an item readable.

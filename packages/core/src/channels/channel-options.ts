@@ -31,6 +31,13 @@ export interface BoundedChannelOptions<T> {
    * @default undefined (dropped items are only counted, in `Channel.droppedCount`)
    */
   itemDropped?: (item: T) => void;
+  /**
+   * The channel's name in telemetry: a named channel reports its depth, items written, read and
+   * dropped, and how long writes waited (`hostkit.channel.*`, attribute `hostkit.channel.name`)
+   * to an installed OpenTelemetry SDK. Give each channel its own name.
+   * @default undefined: the channel is not measured.
+   */
+  name?: string | undefined;
 }
 
 /**
@@ -38,4 +45,7 @@ export interface BoundedChannelOptions<T> {
  * synchronous continuations) tune thread-pool behaviour that has no counterpart on one event loop.
  * The bag exists so options can be added without changing the factory's signature.
  */
-export interface UnboundedChannelOptions {}
+export interface UnboundedChannelOptions {
+  /** The channel's name in telemetry; see {@link BoundedChannelOptions.name}. @default undefined: not measured. */
+  name?: string | undefined;
+}

@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
+import { recordLeaseAcquired, recordLeaseEnded } from '../telemetry/lease-telemetry.ts';
 import type { Timer, TimeProvider } from '../time/time-provider.ts';
 import type { Lease } from './lease.ts';
 import type { LeaseStore } from './lease-store.ts';
@@ -66,6 +67,7 @@ export class StoreLease implements Lease {
     this.#deadline = init.acquiredSentAt + this.#validityMs;
     this.#deadlineTimer = this.#time.createTimer(this.#onDeadline, Math.max(0, this.#deadline - this.#time.timestamp()));
     this.#renewTimer = this.#time.createTimer(this.#onRenewDue, this.#renewIntervalMs);
+    recordLeaseAcquired(this);
   }
 
   get signal(): AbortSignal {
@@ -172,6 +174,7 @@ export class StoreLease implements Lease {
   /** Stops every timer, then aborts the signal: listeners see a lease that holds nothing any more. */
   #end(state: 'lost' | 'released', reason: unknown): void {
     this.#state = state;
+    recordLeaseEnded(this, state);
     this.#renewTimer.dispose();
     this.#deadlineTimer.dispose();
     this.#controller.abort(reason);

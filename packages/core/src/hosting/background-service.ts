@@ -16,6 +16,9 @@ import type { TimeProvider } from '../time/time-provider.ts';
 import { nameOf } from './name-of.ts';
 import type { HostedService } from './hosted-service.ts';
 import { resolveRestartPolicy, restartDelay, type ResolvedRestartPolicy, type RestartPolicy } from './restart-policy.ts';
+import type { Span, SpanContext } from '@opentelemetry/api';
+import { TelemetryNames } from '../telemetry/telemetry-names.ts';
+import { countRestart, endExecuteSpan, leaseEvent, observeService, startExecuteSpan } from '../telemetry/service-telemetry.ts';
 
 /** Options of {@link BackgroundService}, passed to its constructor with `super(options)`. */
 export interface BackgroundServiceOptions {
@@ -117,6 +120,12 @@ export let serviceTimeProvider: (service: BackgroundService) => TimeProvider;
 /** The logger a service logs to: its `options.logger`, else its host's, else `nullLogger`. Internal, as {@link serviceTimeProvider}. */
 export let serviceLogger: (service: BackgroundService) => Logger;
 
+/** The span of the current `execute` run of a service, for the spans of its ticks to link to. Internal, as {@link serviceTimeProvider}. */
+export let serviceExecuteSpan: (service: BackgroundService) => SpanContext | undefined;
+
+/** The name a service is known by: its host's name for it, else its class name. Internal, as {@link serviceTimeProvider}. */
+export let serviceName: (service: BackgroundService) => string;
+
 /** What each service was given by the host that runs it. */
 const hostContexts = new WeakMap<BackgroundService, BackgroundServiceHostContext>();
 
@@ -173,6 +182,8 @@ export abstract class BackgroundService implements HostedService, Disposable {
   #restarts = 0;
   /** When `execute` last started running (for a cluster singleton: as leader); undefined while campaigning. */
   #runningSince: number | undefined = undefined;
+  /** The span of the current `execute` run; undefined when nothing is traced. */
+  #executeSpan: Span | undefined = undefined;
 
   /**
    * Creates the service; the options add a restart policy or make it a cluster singleton.
@@ -199,6 +210,8 @@ export abstract class BackgroundService implements HostedService, Disposable {
   static {
     serviceTimeProvider = (service) => service.#timeProvider ?? hostContexts.get(service)?.timeProvider ?? systemTimeProvider;
     serviceLogger = (service) => service.#log();
+    serviceExecuteSpan = (service) => service.#executeSpan?.spanContext();
+    serviceName = (service) => service.#displayName();
   }
 
   /**
@@ -296,6 +309,8 @@ export abstract class BackgroundService implements HostedService, Disposable {
     const time = this.#timeProvider ?? hostContexts.get(this)?.timeProvider ?? systemTimeProvider;
     const logger = this.#log();
     const policy = this.#restartPolicy;
+    const name = this.#displayName();
+    observeService(this, name);
     let attempt = 0;
     for (;;) {
       const singleton = this.#clusterSingleton;
@@ -304,7 +319,9 @@ export abstract class BackgroundService implements HostedService, Disposable {
         if (singleton === undefined) {
           this.#setStatus('running');
           this.#runningSince = time.timestamp();
+          this.#executeSpan = startExecuteSpan(name);
           await this.execute(stopping);
+          this.#endExecuteSpan();
         } else {
           await this.#executeAsLeader(singleton, stopping, logger, time);
         }
@@ -312,6 +329,7 @@ export abstract class BackgroundService implements HostedService, Disposable {
         return;
       } catch (error) {
         if (stopping.aborted && isCancellation(error, stopping)) {
+          this.#endExecuteSpan();
           this.#setStatus('completed');
           return;
         }
@@ -330,11 +348,13 @@ export abstract class BackgroundService implements HostedService, Disposable {
               attempts: attempt,
             });
           }
+          this.#endExecuteSpan({ error });
           this.#setStatus('faulted');
           throw error;
         }
         attempt += 1;
         const delay = restartDelay(policy, attempt);
+        this.#endExecuteSpan({ error, restart: { attempt, delay } });
         this.#setStatus('restarting');
         logger.warn(
           `Background service ${this.#displayName()} faulted; restarting in ${delay} ms (attempt ${attempt} of ${policy.maxAttempts})`,
@@ -348,6 +368,7 @@ export abstract class BackgroundService implements HostedService, Disposable {
           return;
         }
         this.#restarts += 1;
+        countRestart(name);
       }
     }
   }
@@ -371,6 +392,11 @@ export abstract class BackgroundService implements HostedService, Disposable {
       );
       this.#clusterLease = lease;
       this.#runningSince = time.timestamp();
+      this.#executeSpan = startExecuteSpan(this.#displayName(), {
+        [TelemetryNames.LeaseName]: singleton.name,
+        [TelemetryNames.LeaseFencingToken]: lease.fencingToken,
+      });
+      leaseEvent(this.#executeSpan, 'acquired', singleton.name, lease.fencingToken);
       this.#setStatus('running');
       logger.info(`Background service ${this.#displayName()} is the leader of "${singleton.name}" (fencing token ${lease.fencingToken})`, {
         event: HostLogEvents.ClusterLeaderElected,
@@ -400,12 +426,15 @@ export abstract class BackgroundService implements HostedService, Disposable {
           lease: singleton.name,
           fencingToken: lease.fencingToken,
         });
+        this.#endExecuteSpan();
         this.#setStatus('campaigning');
         await time.delay(retryIntervalMs, stopping);
         continue;
       }
       const lost = lease.signal.reason instanceof LeaseLostError && !stopping.aborted;
       if (lost) {
+        leaseEvent(this.#executeSpan, 'lost', singleton.name, lease.fencingToken);
+        this.#endExecuteSpan();
         logger.warn(`Background service ${this.#displayName()} lost the lease "${singleton.name}"; campaigning again`, {
           event: HostLogEvents.ClusterLeaseLost,
           service: this.#displayName(),
@@ -415,10 +444,18 @@ export abstract class BackgroundService implements HostedService, Disposable {
         });
         continue;
       }
-      // oxlint-disable-next-line typescript/only-throw-error -- execute's rejection is rethrown as is, for #run to judge.
+      // oxlint-disable-next-line typescript/only-throw-error -- execute's rejection is rethrown as is, for #run to judge (which ends the span).
       if (failed) throw outcome;
+      this.#endExecuteSpan();
       return;
     }
+  }
+
+  /** Ends the current execute run's span, if any: cleanly, or with its fault (and the restart that follows). */
+  #endExecuteSpan(outcome?: Parameters<typeof endExecuteSpan>[1]): void {
+    const span = this.#executeSpan;
+    this.#executeSpan = undefined;
+    endExecuteSpan(span, outcome);
   }
 
   #setStatus(status: BackgroundServiceStatus): void {

@@ -1,4 +1,5 @@
 import { createAbortError } from '../cancellation/abort-errors.ts';
+import { recordHostExitCode, recordHostPhase } from '../telemetry/host-telemetry.ts';
 import { onAbort } from '../cancellation/abort-fanout.ts';
 import { CancellationSource } from '../cancellation/cancellation-source.ts';
 import { isCancellation } from '../cancellation/is-cancellation.ts';
@@ -318,6 +319,7 @@ export class Host implements AsyncDisposable {
     if (this.#backgroundFault !== undefined) errors.unshift(this.#backgroundFault.error);
     const error = combine(errors, 'The host run failed');
     const outcome: HostRunOutcome = error === undefined ? { exitCode: 0 } : { exitCode: 1, error };
+    recordHostExitCode(outcome.exitCode);
     try {
       this.#parts.lifetime.complete?.(outcome);
     } catch (completeError) {
@@ -356,9 +358,12 @@ export class Host implements AsyncDisposable {
     };
     timeout?.signal.addEventListener('abort', onTimeout, { once: true });
     const start = CancellationSource.linked([callerSignal, this.#startAbort.signal, applicationLifetime.stopping, timeout?.signal]);
+    const began = timeProvider.timestamp();
     try {
       await this.#runStart(start.signal);
+      recordHostPhase('start', began, timeProvider.timestamp());
     } catch (error) {
+      recordHostPhase('start', began, timeProvider.timestamp(), error);
       const cancelledByStop =
         start.signal.aborted &&
         (Object.is(start.signal.reason, applicationLifetime.stopping.reason) || Object.is(start.signal.reason, this.#startAbort.signal.reason)) &&
@@ -588,8 +593,21 @@ export class Host implements AsyncDisposable {
   }
 
   #runStopSequenceOnce(signal: AbortSignal): Promise<void> {
-    this.#stopSequence ??= this.#runStopSequence(signal);
+    this.#stopSequence ??= this.#timedStopSequence(signal);
     return this.#stopSequence;
+  }
+
+  /** The stop sequence, with its duration recorded (`hostkit.host.stop.duration`). */
+  async #timedStopSequence(signal: AbortSignal): Promise<void> {
+    const time = this.#parts.timeProvider;
+    const began = time.timestamp();
+    try {
+      await this.#runStopSequence(signal);
+    } catch (error) {
+      recordHostPhase('stop', began, time.timestamp(), error);
+      throw error;
+    }
+    recordHostPhase('stop', began, time.timestamp());
   }
 
   /**

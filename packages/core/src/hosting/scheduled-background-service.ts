@@ -2,7 +2,8 @@ import { isCancellation } from '../cancellation/is-cancellation.ts';
 import { describeValue } from '../internal/describe-value.ts';
 import { CronSchedule } from '../time/cron-schedule.ts';
 import { CronTimer, type CronCatchUpPolicy, type CronTimerOptions } from '../time/cron-timer.ts';
-import { BackgroundService, serviceLogger, serviceTimeProvider, type BackgroundServiceOptions } from './background-service.ts';
+import { BackgroundService, serviceExecuteSpan, serviceLogger, serviceName, serviceTimeProvider, type BackgroundServiceOptions } from './background-service.ts';
+import { traceOccurrence } from '../telemetry/service-telemetry.ts';
 import type { ScheduleRunLog } from './schedule-run-log.ts';
 
 /**
@@ -198,7 +199,8 @@ export abstract class ScheduledBackgroundService extends BackgroundService {
       }
     }
     try {
-      await this.runOccurrence({ time, fencingToken, rerun }, signal);
+      const occurrence = { time, fencingToken, rerun };
+      await traceOccurrence(serviceName(this), serviceExecuteSpan(this), occurrence, () => this.runOccurrence(occurrence, signal));
     } catch (error) {
       // oxlint-disable-next-line typescript/only-throw-error -- the cancellation is rethrown as is: the service is stopping or lost its lease.
       if (signal.aborted && isCancellation(error, signal)) throw error;

@@ -1,3 +1,4 @@
+import { tickSpansFor, type TickSpans } from '../telemetry/tick-telemetry.ts';
 import { describeValue } from '../internal/describe-value.ts';
 import { CronSchedule } from './cron-schedule.ts';
 import { systemTimeProvider } from './system-time-provider.ts';
@@ -58,6 +59,12 @@ export interface CronTimerOptions {
    * @default undefined
    */
   lastOccurrence?: number | undefined;
+  /**
+   * The timer's name in telemetry: each occurrence gets a `tick {name}` span (from the wait that
+   * returned it to the next wait) when an OpenTelemetry SDK is installed.
+   * @default undefined: no tick spans.
+   */
+  name?: string | undefined;
 }
 
 /** A consumer parked in {@link CronTimer.waitForNextOccurrence}. */
@@ -104,6 +111,8 @@ export class CronTimer implements Disposable {
   readonly #catchUp: CronCatchUpPolicy;
   readonly #graceMs: number;
   readonly #timer: Timer;
+  /** The tick spans of a named timer. */
+  readonly #ticks: TickSpans | undefined;
   /** The occurrence the timer waits for; undefined once the schedule has none left. */
   #next: number | undefined;
   /** An occurrence that came while no one was waiting (kept under overlap `wait`, or a catch-up). */
@@ -134,6 +143,7 @@ export class CronTimer implements Disposable {
     }
     const now = this.#time.now();
     this.#next = this.schedule.nextAfter(last !== undefined && last < now ? last : now);
+    this.#ticks = tickSpansFor(options?.name, 'cron');
     this.#timer = this.#time.createTimer(this.#onTimer, Infinity);
     // Downtime: the occurrences after the last run that have already passed are seen now.
     this.#collectDue(now, true);
@@ -172,6 +182,16 @@ export class CronTimer implements Disposable {
    * where that resolves `false`.
    */
   waitForNextOccurrence(signal?: AbortSignal): Promise<number | undefined> {
+    const ticks = this.#ticks;
+    if (ticks === undefined) return this.#waitForNextOccurrence(signal);
+    ticks.end();
+    return this.#waitForNextOccurrence(signal).then((occurrence) => {
+      if (occurrence !== undefined) ticks.begin(occurrence);
+      return occurrence;
+    });
+  }
+
+  #waitForNextOccurrence(signal: AbortSignal | undefined): Promise<number | undefined> {
     if (this.#waiter !== undefined) {
       return Promise.reject(
         new Error('CronTimer.waitForNextTick() is already waiting: one waiter at a time. Await the pending call before calling it again.'),
@@ -210,6 +230,7 @@ export class CronTimer implements Disposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#pending = undefined;
+    this.#ticks?.end();
     this.#timer.dispose();
     this.#settle(undefined);
   }

@@ -1,6 +1,7 @@
 import { systemTimeProvider } from './system-time-provider.ts';
 import { describeValue } from '../internal/describe-value.ts';
 import type { Timer, TimeProvider } from './time-provider.ts';
+import { tickSpansFor, type TickSpans } from '../telemetry/tick-telemetry.ts';
 
 /** Options for {@link PeriodicTimer}. */
 export interface PeriodicTimerOptions {
@@ -9,6 +10,12 @@ export interface PeriodicTimerOptions {
    * @default systemTimeProvider
    */
   timeProvider?: TimeProvider | undefined;
+  /**
+   * The timer's name in telemetry: each tick gets a `tick {name}` span (from the wait that
+   * returned it to the next wait) when an OpenTelemetry SDK is installed.
+   * @default undefined: no tick spans.
+   */
+  name?: string | undefined;
 }
 
 /** A consumer parked in {@link PeriodicTimer.waitForNextTick}. */
@@ -45,6 +52,8 @@ interface Waiter {
  */
 export class PeriodicTimer implements Disposable {
   readonly #timer: Timer;
+  /** The tick spans of a named timer. */
+  readonly #ticks: TickSpans | undefined;
   #period: number;
   /** A tick arrived while no one was waiting. Several such ticks are still one. */
   #pending = false;
@@ -59,6 +68,7 @@ export class PeriodicTimer implements Disposable {
   constructor(period: number, options?: PeriodicTimerOptions) {
     this.#period = checkTimerPeriod(period);
     const timeProvider = options?.timeProvider ?? systemTimeProvider;
+    this.#ticks = tickSpansFor(options?.name, 'periodic');
     this.#timer = timeProvider.createTimer(this.#onTick, this.#period, this.#period);
   }
 
@@ -91,6 +101,16 @@ export class PeriodicTimer implements Disposable {
    *   waiter at a time.
    */
   waitForNextTick(signal?: AbortSignal): Promise<boolean> {
+    const ticks = this.#ticks;
+    if (ticks === undefined) return this.#waitForNextTick(signal);
+    ticks.end();
+    return this.#waitForNextTick(signal).then((ticked) => {
+      if (ticked) ticks.begin();
+      return ticked;
+    });
+  }
+
+  #waitForNextTick(signal: AbortSignal | undefined): Promise<boolean> {
     if (this.#waiter !== undefined) {
       return Promise.reject(
         new Error(
@@ -137,6 +157,7 @@ export class PeriodicTimer implements Disposable {
     if (this.#disposed) return;
     this.#disposed = true;
     this.#pending = false;
+    this.#ticks?.end();
     this.#timer.dispose();
     this.#settle(false);
   }

@@ -3,6 +3,7 @@ import { isCancellation } from '../cancellation/is-cancellation.ts';
 import { describeValue } from '../internal/describe-value.ts';
 import type { Logger } from '../logging/logger.ts';
 import { nullLogger } from '../logging/null-logger.ts';
+import { startProcessTelemetry, type ProcessTelemetry } from '../telemetry/work-queue-telemetry.ts';
 import { systemTimeProvider } from '../time/system-time-provider.ts';
 import type { TimeProvider } from '../time/time-provider.ts';
 import type { WorkItem, WorkQueue } from './work-queue.ts';
@@ -146,32 +147,42 @@ async function handleItem<T>(context: ConsumerContext<T>, item: WorkItem<T>): Pr
     context.extendIntervalMs,
     context.extendIntervalMs,
   );
+  const telemetry = startProcessTelemetry(queue, item, () => context.time.timestamp());
   try {
     try {
-      await context.handler(item.payload, item, source.signal);
+      await telemetry.run(() => context.handler(item.payload, item, source.signal));
     } catch (error) {
       extendTimer.dispose();
+      telemetry.handled({ error });
       if (lost !== undefined) {
         logger.warn(`Work item ${item.id} of queue "${queue.name}" was lost while being handled; another consumer may have it`, { ...fields, error });
         return;
       }
       const stopped = signal.aborted && isCancellation(error, signal);
       if (!stopped) logger.warn(`Handling work item ${item.id} of queue "${queue.name}" failed; nacking it`, { ...fields, error });
-      if (stopped) await settle(context, item, () => item.release(), 'release');
-      else await settle(context, item, () => item.nack({ reason: error }), 'nack');
+      if (stopped) await settle(context, item, telemetry, 'release', () => item.release());
+      else await settle(context, item, telemetry, 'nack', () => item.nack({ reason: error }));
       return;
     }
     extendTimer.dispose();
-    await settle(context, item, () => item.ack(), 'ack');
+    telemetry.handled();
+    await settle(context, item, telemetry, 'ack', () => item.ack());
   } finally {
     extendTimer.dispose();
+    telemetry.end();
   }
 }
 
 /** Acks or nacks, logging a failure (the item is then redelivered after its visibility timeout). */
-async function settle<T>(context: ConsumerContext<T>, item: WorkItem<T>, action: () => Promise<void>, what: string): Promise<void> {
+async function settle<T>(
+  context: ConsumerContext<T>,
+  item: WorkItem<T>,
+  telemetry: ProcessTelemetry,
+  what: 'ack' | 'nack' | 'release',
+  action: () => Promise<void>,
+): Promise<void> {
   try {
-    await action();
+    await telemetry.settle(what, action);
   } catch (error) {
     context.logger.warn(`Could not ${what} work item ${item.id} of queue "${context.queue.name}"; it will be delivered again`, {
       queue: context.queue.name,

@@ -1,4 +1,5 @@
 import { describeValue } from '../internal/describe-value.ts';
+import { traceWorkQueueSend } from '../telemetry/work-queue-telemetry.ts';
 import { systemTimeProvider } from '../time/system-time-provider.ts';
 import type { Timer, TimeProvider } from '../time/time-provider.ts';
 import type { DeadLetter, DeadLetterQuery, WorkItem, WorkQueue, WorkQueueOptions } from './work-queue.ts';
@@ -27,6 +28,7 @@ interface Entry {
   readonly id: string;
   readonly json: string;
   readonly enqueuedAt: number;
+  readonly headers: Readonly<Record<string, string>>;
   deliveryCount: number;
   state: 'ready' | 'delayed' | 'inFlight';
   /** The delay's timer while `delayed`, the visibility timeout's while `inFlight`. */
@@ -86,12 +88,23 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     return this.#options.visibilityTimeoutMs;
   }
 
+  /** `hostkit.memory`: the `messaging.system` of this queue's telemetry. */
+  get messagingSystem(): string {
+    return 'hostkit.memory';
+  }
+
+  /** Deliveries after which a nack dead-letters an entry. */
+  get maxDeliveries(): number {
+    return this.#options.maxDeliveries;
+  }
+
   async enqueue(payload: T, options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string> {
     signal?.throwIfAborted();
     this.#throwIfClosed('enqueue');
     const json = serializeWorkPayload(payload);
     const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
-    return this.#add(json, delayMs);
+    const [id] = await traceWorkQueueSend(this, 1, async (headers) => [this.#add(json, delayMs, headers)]);
+    return id as string;
   }
 
   async enqueueMany(payloads: readonly T[], options?: { readonly delayMs?: number | undefined }, signal?: AbortSignal): Promise<string[]> {
@@ -99,13 +112,13 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     this.#throwIfClosed('enqueue');
     const jsons = serializeWorkPayloads(payloads);
     const delayMs = options?.delayMs === undefined ? 0 : checkDelayMs('delayMs', options.delayMs);
-    return jsons.map((json) => this.#add(json, delayMs));
+    return traceWorkQueueSend(this, jsons.length, async (headers) => jsons.map((json) => this.#add(json, delayMs, headers)));
   }
 
-  #add(json: string, delayMs: number): string {
+  #add(json: string, delayMs: number, headers: Readonly<Record<string, string>>): string {
     this.#sequence += 1;
     const id = `${this.#sequence}`;
-    const entry: Entry = { id, json, enqueuedAt: this.#time.now(), deliveryCount: 0, state: 'ready', timer: undefined };
+    const entry: Entry = { id, json, enqueuedAt: this.#time.now(), headers, deliveryCount: 0, state: 'ready', timer: undefined };
     this.#entries.set(id, entry);
     this.#makeReadyAfter(entry, delayMs);
     return id;
@@ -150,7 +163,15 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     const kept = this.#dead.filter((dead) => chosen !== undefined && !chosen.has(dead.id));
     this.#dead.splice(0, this.#dead.length, ...kept);
     for (const dead of requeued) {
-      const entry: Entry = { id: dead.id, json: JSON.stringify(dead.payload), enqueuedAt: dead.enqueuedAt, deliveryCount: 0, state: 'ready', timer: undefined };
+      const entry: Entry = {
+        id: dead.id,
+        json: JSON.stringify(dead.payload),
+        enqueuedAt: dead.enqueuedAt,
+        headers: {},
+        deliveryCount: 0,
+        state: 'ready',
+        timer: undefined,
+      };
       this.#entries.set(entry.id, entry);
       this.#makeReadyAfter(entry, 0);
     }
@@ -224,7 +245,7 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
     entry.state = 'inFlight';
     const delivery = entry.deliveryCount;
     entry.timer = this.#time.createTimer(() => this.#onVisibilityTimeout(entry), this.#options.visibilityTimeoutMs);
-    const { id, enqueuedAt } = entry;
+    const { id, enqueuedAt, headers } = entry;
     /** The entry, if this delivery still holds it. */
     const held = (what: string): Entry => {
       const current = this.#entries.get(id);
@@ -241,6 +262,7 @@ export class MemoryWorkQueue<T> implements WorkQueue<T> {
       payload: JSON.parse(entry.json) as T,
       deliveryCount: delivery,
       enqueuedAt,
+      headers,
       ack: async (signal?: AbortSignal): Promise<void> => {
         signal?.throwIfAborted();
         const current = held('ack');

@@ -25,6 +25,12 @@ export interface WorkItem<T> {
   readonly deliveryCount: number;
   /** Epoch ms of the `enqueue`. */
   readonly enqueuedAt: number;
+  /**
+   * What the producer stored with the entry besides its payload: the trace context of its
+   * `send {queue}` span (W3C `traceparent`, by the application's propagator) when an
+   * OpenTelemetry SDK is installed. Empty or absent otherwise.
+   */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Marks the work done: the entry is removed and never delivered again. */
   ack(signal?: AbortSignal): Promise<void>;
   /**
@@ -105,8 +111,15 @@ export interface WorkQueue<T> {
    * items every third of it, so a queue that misstated it would see long jobs delivered twice.
    */
   readonly visibilityTimeoutMs: number;
+  /** The store, for telemetry's `messaging.system` (`redis`, `hostkit.memory`). @default 'hostkit' */
+  readonly messagingSystem?: string | undefined;
+  /** The consumer group, for telemetry's `messaging.consumer.group.name`. @default the queue's name */
+  readonly consumerGroup?: string | undefined;
+  /** Deliveries after which a nack dead-letters an entry, as configured (telemetry counts those nacks as dead-lettered). */
+  readonly maxDeliveries?: number | undefined;
   /**
-   * Adds an entry. Resolves once the store has it (durable as far as the store is).
+   * Adds an entry. Implementations run it under `traceWorkQueueSend` (`@hostkit/core/adapter-kit`),
+   * which records the `send {queue}` span and stores its context in the entry's headers. Resolves once the store has it (durable as far as the store is).
    * @param options.delayMs deliver no sooner than this many ms from now. @default 0
    * @returns the entry's id.
    * @throws TypeError when `payload` cannot be represented as JSON.

@@ -28,6 +28,7 @@ const adapterKit = [
   'serializeError',
   'serializeWorkPayload',
   'serializeWorkPayloads',
+  'traceWorkQueueSend',
   'workQueueBackoff',
   'workQueueDefaults',
 ];

@@ -136,7 +136,7 @@ export class CleanupService extends BackgroundService {
     if (this.#schedule !== undefined) return this.#executeOnSchedule(stopping, this.#schedule, this.#cluster);
     if (this.#cluster !== undefined) return this.#executeAsLeader(stopping, this.#cluster);
     // Created before the first run, so that runs stay on a fixed rate from start.
-    using timer = new PeriodicTimer(this.#intervalMs, { timeProvider: this.#time });
+    using timer = new PeriodicTimer(this.#intervalMs, { timeProvider: this.#time, name: 'cleanup' });
     this.#logger.info(
       `Cleanup: deleting logs rows older than ${this.#retentionMs / DAY_MS} days now, then every ${formatMs(this.#intervalMs)}`,
     );
@@ -166,7 +166,7 @@ export class CleanupService extends BackgroundService {
   async #executeOnSchedule(stopping: AbortSignal, schedule: CronSchedule, cluster: CleanupClusterOptions | undefined): Promise<void> {
     const token = this.clusterLease?.fencingToken ?? 0;
     const lastOccurrence = cluster?.runs.lastStartedAt(CLEANUP_RUN_KIND);
-    using timer = new CronTimer(schedule, { timeProvider: this.#time, overlap: 'wait', catchUp: 'run-once', lastOccurrence });
+    using timer = new CronTimer(schedule, { timeProvider: this.#time, overlap: 'wait', catchUp: 'run-once', lastOccurrence, name: 'cleanup' });
     this.#cronTimer = timer;
     this.#logger.info(
       `Cleanup: deleting logs rows older than ${this.#retentionMs / DAY_MS} days on the schedule ${schedule.toString()}; next run ${new Date(timer.nextOccurrence ?? Number.NaN).toISOString()}` +

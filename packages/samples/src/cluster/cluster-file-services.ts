@@ -58,7 +58,7 @@ export class InboxClaimService extends BackgroundService {
   readonly #retryDelayMs: number;
   readonly #activity: ActivityLog | undefined;
   readonly #replicaId: string;
-  readonly #channel = createBoundedChannel<FileWorkItem>(64);
+  readonly #channel = createBoundedChannel<FileWorkItem>({ capacity: 64, name: 'inbox-claims' });
   readonly #feeder: FileChannelFeeder;
   #claimed = 0;
   #lostRaces = 0;

@@ -7,6 +7,7 @@ import { FILES_ACTIVITY_SOURCE } from '../file-processing/file-processing-servic
 import type { FileStore } from '../file-processing/file-store.ts';
 import { processInputFile } from '../file-processing/process-input-file.ts';
 import { ResultProcessor } from '../file-processing/result-processor.ts';
+import { noteResultFile } from '../telemetry/sample-spans.ts';
 
 /**
  * The payload of a file-processing work-queue entry (cluster mode): which stored file to process.
@@ -186,7 +187,9 @@ async function processOnce(
     attempt: delivery,
     origin: { originalName: entry.originalName, source: entry.source },
   });
-  return outcome.kind === 'processed' ? outcome.resultPath : undefined;
+  if (outcome.kind !== 'processed') return undefined;
+  noteResultFile(basename(outcome.resultPath));
+  return outcome.resultPath;
 }
 
 async function moveToFailed(

@@ -91,7 +91,7 @@ export const InboxWatcherToken: Token<FileWatcher> = createToken<FileWatcher>('I
 export function addFileProcessing(builder: HostApplicationBuilder, config: AppConfig, deps: FileProcessingDependencies): FeatureRoutes {
   const options = resolveOptions(deps.options);
   if (deps.cluster !== undefined) return addClusterFileProcessing(builder, config, { activity: deps.activity, cluster: deps.cluster, options });
-  const channel = createBoundedChannel<FileWorkItem>(config.channelCapacity);
+  const channel = createBoundedChannel<FileWorkItem>({ capacity: config.channelCapacity, name: 'files' });
   const store = new FileStore({ dataDir: config.dataDir, sync: options.syncWrites });
   const counters = new FileProcessingCounters();
   const storage = new StorageMonitor(config.dataDir);

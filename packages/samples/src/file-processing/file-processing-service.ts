@@ -15,6 +15,7 @@ import type { FileProcessingCounters } from './file-processing-counters.ts';
 import type { FileStore } from './file-store.ts';
 import { processInputFile, type ProcessInputOutcome } from './process-input-file.ts';
 import { ResultProcessor } from './result-processor.ts';
+import { noteResultFile, traceChannelItem } from '../telemetry/sample-spans.ts';
 
 /** Options of {@link FileProcessingService}. */
 export interface FileProcessingServiceOptions {
@@ -116,7 +117,7 @@ export class FileProcessingService extends BackgroundService {
       await this.#store.prepare();
       for await (const item of this.#reader.readAll(stopping)) {
         try {
-          await this.#processFile(item.path, stopping);
+          await traceChannelItem(item, 'files', basename(item.path), () => this.#processFile(item.path, stopping));
         } finally {
           // After the input was removed or moved (or left for the next start, when stopping).
           item.done();
@@ -167,6 +168,7 @@ export class FileProcessingService extends BackgroundService {
         return;
       }
       this.#counters.processed++;
+      noteResultFile(basename(outcome.resultPath));
       this.#logger.debug(`Processed ${name} into ${basename(outcome.resultPath)}`, { file: name, attempt });
       this.#activity?.write(FILES_ACTIVITY_SOURCE, `processed ${name} -> outbox/${basename(outcome.resultPath)}`);
       return;

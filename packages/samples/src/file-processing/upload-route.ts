@@ -17,6 +17,7 @@ import { FILES_ACTIVITY_SOURCE } from './file-processing-service.ts';
 import type { FileStore } from './file-store.ts';
 import type { UploadIdempotencyStore } from './idempotency-store.ts';
 import { receiveUpload } from './receive-upload.ts';
+import { withWriterContext } from '../telemetry/sample-spans.ts';
 
 /** Options of {@link addUploadRoute}. */
 export interface UploadRouteOptions {
@@ -199,7 +200,8 @@ async function receiveAndQueue(options: UploadRouteOptions, c: Context<HostkitEn
     (async (path: string, queueSignal: AbortSignal, release: () => void): Promise<void> => {
       if (writer === undefined) throw new ChannelClosedError();
       // The processor calls `done` once it has finished with the file: its staging bytes go then.
-      await writer.write({ path, done: release }, queueSignal);
+      // The item carries the request's trace context: its processing continues the upload's trace.
+      await writer.write(withWriterContext({ path, done: release }), queueSignal);
     });
   const logger = options.logger?.();
   const contentType = c.req.header('content-type') ?? '';

@@ -122,7 +122,7 @@ export class WeatherCacheService extends BackgroundService {
   }
 
   protected override async execute(stopping: AbortSignal): Promise<void> {
-    using timer = new PeriodicTimer(this.#refreshMs, { timeProvider: this.#time });
+    using timer = new PeriodicTimer(this.#refreshMs, { timeProvider: this.#time, name: 'weather-refresh' });
     this.#logger.info(
       `Weather: refreshing the ${this.#days}-day forecast for ${this.#location.latitude},${this.#location.longitude} now, then every ${this.#refreshMs} ms` +
         (this.#cluster === undefined ? '' : ` (${this.#cluster.replicaId} leads the refresh, fencing token ${this.clusterLease?.fencingToken ?? '?'})`),
