@@ -31,7 +31,15 @@ const unavailable = redisUnavailableReason();
 if (unavailable !== undefined) console.log(`[work-queue chaos] NOT RUN: ${unavailable}`);
 
 const JOBS = Number(process.env['CHAOS_JOBS'] ?? 600);
-const VISIBILITY_MS = 1_000;
+/**
+ * Twice the 1 s CLIENT PAUSE and the Redis restart's outage: an item being extended (every third
+ * of this) rides through both without expiring. With 1 s, every job in flight during each of them
+ * lost a delivery, so a long job caught by a kill, the restart, the pause and its own one failure
+ * reached MAX_DELIVERIES and was dead-lettered although its handler failed only once (seen in CI,
+ * about one run in three): the issue asks that the dead letters hold only jobs whose handler
+ * really failed maxDeliveries times.
+ */
+const VISIBILITY_MS = 2_000;
 const MAX_DELIVERIES = 4;
 const CONCURRENCY = 6;
 const CONSUMER = 'test/e2e/work-queue-chaos-consumer.ts';
@@ -183,7 +191,12 @@ describe.skipIf(unavailable !== undefined)('RedisWorkQueue under chaos (real pro
         const counts = await producer.counts().catch(() => undefined);
         if (counts !== undefined && resultsDone() === JOBS - poison.size && counts.waiting === 0 && counts.inFlight === 0 && counts.dead === poison.size) break;
         if (Date.now() > deadline) {
-          throw new Error(`Timed out: ${resultsDone()} of ${JOBS - poison.size} results, counts ${JSON.stringify(counts)}`);
+          const dead = await producer.deadLetters({ limit: 1_000 }).catch(() => []);
+          const unexpected = dead.filter((letter) => !poison.has((letter.payload as ChaosJob).n));
+          throw new Error(
+            `Timed out: ${resultsDone()} of ${JOBS - poison.size} results, counts ${JSON.stringify(counts)}; ` +
+              `dead letters of jobs that are not poison: ${JSON.stringify(unexpected)}`,
+          );
         }
         await sleep(200);
       }
