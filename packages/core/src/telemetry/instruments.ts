@@ -80,8 +80,9 @@ class Registry<T extends object> {
   readonly #refs = new Map<string, WeakRef<T>>();
 
   add(key: string, value: T): void {
-    // Creates the observable instruments of the current meter provider, if not yet done.
-    instruments();
+    // Creates the observable instruments of the current meter provider, if not yet done. Without
+    // an SDK nothing collects, and so nothing would ever prune the registry: nothing is kept.
+    if (!instruments().enabled) return;
     if (this.#refs.get(key)?.deref() === value) return;
     this.#refs.set(key, new WeakRef(value));
   }
@@ -114,6 +115,7 @@ export const leaseRegistry: Registry<ObservedLease> = new Registry();
 
 /** Registers a named channel (each channel has its own key: two channels may share a name). */
 export function registerChannel(channel: ObservedChannel): void {
+  if (!instruments().enabled) return;
   channelSequence += 1;
   channelRegistry.add(`${channelSequence}`, channel);
 }

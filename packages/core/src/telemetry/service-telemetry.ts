@@ -5,7 +5,9 @@ import { failSpan, tracingEnabled } from './work-queue-telemetry.ts';
 
 /** Puts `service` on the `hostkit.background_service.status` gauge, as `name`, for as long as it lives (held weakly). */
 export function observeService(service: { readonly status: string }, name: string): void {
-  instruments();
+  // Without an SDK nothing collects the gauge, and so nothing would ever prune the registry: a
+  // process that builds many hosts would keep an entry per service it ever had.
+  if (!instruments().enabled) return;
   serviceRegistry.set(serviceKey(service), { telemetryName: name, service: new WeakRef(service) });
 }
 
