@@ -295,7 +295,11 @@ describe('POST /upload', { timeout: 30_000 }, () => {
       const f = await createFixture(dir.path, { route: { idleTimeoutMs: 60_000 } });
       await using _server = f.server;
       await using stalled = await stallUpload(f.url, 'stalled.bin', 1_000);
-      await waitUntil(async () => (await names(f.store.uploads)).some((name) => name.endsWith('.partial')), 'the upload is being received');
+      // Every read re-arms the idle timer at the manual clock's now: the clock may only move once
+      // the route has taken all bytes sent and waits for more, or the 60 s count from later. The
+      // parser keeps back what could be the start of the delimiter (its length less one byte).
+      const written = 1_000 - (`\r\n--${BOUNDARY}`.length - 1);
+      await waitUntil(async () => (await partialBytes(f.store)) === written, `the route has written ${written} of the 1,000 bytes sent`);
       await f.time.advance(59_999);
       expect((await names(f.store.uploads)).some((name) => name.endsWith('.partial'))).toBe(true);
       await f.time.advance(1);
@@ -412,6 +416,12 @@ describe('POST /upload', { timeout: 30_000 }, () => {
 });
 
 /** An upload that sends its headers and `bytes` of its file part, then stalls (a raw socket). */
+/** The size of the one `.partial` file in uploads/, or -1 while there is none. */
+async function partialBytes(store: FileStore): Promise<number> {
+  const partial = (await names(store.uploads)).find((name) => name.endsWith('.partial'));
+  return partial === undefined ? -1 : (await stat(join(store.uploads, partial))).size;
+}
+
 async function stallUpload(url: string, filename: string, bytes: number): Promise<{ socket: Socket; answer: Promise<string> } & AsyncDisposable> {
   const { port, pathname } = new URL(url);
   const head = multipart([{ name: 'file', filename, content: '' }], { closing: false }).body.subarray(0, -2);
