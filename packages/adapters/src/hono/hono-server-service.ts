@@ -63,11 +63,57 @@ export interface HonoServerServiceOptions {
 /** How long closing may wait for connections once every request has been answered. */
 const CLOSE_GRACE_MS = 1_000;
 
-/** One request between its arrival and its handler's answer. */
-interface InFlight {
-  readonly controller: AbortController;
-  /** Answers the request with a 503 now (the drain deadline). */
-  cut(): void;
+/**
+ * One request between its arrival and its answer (its body sent, when its route used the scope),
+ * and the route's `c.env`: one object per request, with what is rarely used made on first use.
+ */
+class InFlightRequest implements HostkitBindings {
+  /** `c.env.scope`. */
+  readonly scope: ServiceScope;
+  /** The scope, when the server has a scope factory. */
+  readonly requestScope: RequestScope | undefined;
+  /** Answers the request while its handler has not: set while the handler's promise is pending. */
+  answer: ((response: Response) => void) | undefined = undefined;
+  /** The handler's pending answer, when it was a promise. */
+  handled: Promise<Response> | undefined = undefined;
+  readonly #clientGone: () => AbortSignal;
+  #controller: AbortController | undefined = undefined;
+  #clientSignal: AbortSignal | undefined = undefined;
+  #onClientGone: (() => void) | undefined = undefined;
+  #finished = false;
+
+  constructor(requestScope: RequestScope | undefined, clientGone: () => AbortSignal) {
+    this.requestScope = requestScope;
+    this.scope = requestScope ?? noScope;
+    this.#clientGone = clientGone;
+  }
+
+  /** `c.env.signal`: watching for the client going away costs both runtimes something per request, so only when asked. */
+  get signal(): AbortSignal {
+    const controller = (this.#controller ??= new AbortController());
+    if (this.#onClientGone === undefined && !this.#finished) {
+      const onClientGone = (): void => controller.abort(createAbortError('The client closed the connection'));
+      this.#onClientGone = onClientGone;
+      const clientSignal = this.#clientGone();
+      this.#clientSignal = clientSignal;
+      if (clientSignal.aborted) onClientGone();
+      else clientSignal.addEventListener('abort', onClientGone, { once: true });
+    }
+    return controller.signal;
+  }
+
+  /** Aborts `signal` (also for a route that asks for it only later). */
+  abort(reason: Error): void {
+    (this.#controller ??= new AbortController()).abort(reason);
+  }
+
+  /** Marks the request done and stops watching the client: true the first time only. */
+  finish(): boolean {
+    if (this.#finished) return false;
+    this.#finished = true;
+    if (this.#onClientGone !== undefined) this.#clientSignal?.removeEventListener('abort', this.#onClientGone);
+    return true;
+  }
 }
 
 /**
@@ -95,7 +141,7 @@ interface InFlight {
  */
 export class HonoServerService implements HostedService {
   readonly #options: HonoServerServiceOptions;
-  readonly #inFlight = new Set<InFlight>();
+  readonly #inFlight = new Set<InFlightRequest>();
   #server: RuntimeServer | undefined = undefined;
   #url: string | undefined = undefined;
   #state: 'idle' | 'listening' | 'draining' | 'closing' | 'stopped' = 'idle';
@@ -213,8 +259,8 @@ export class HonoServerService implements HostedService {
     this.#cutting = true;
     if (this.#inFlight.size > 0) {
       logger.warn(`${this.#name}: answering ${this.#inFlight.size} request(s) still in flight with 503: the drain time is over`);
-      // cut() answers at once; the entry leaves the set only when its handler settles.
-      for (const entry of this.#inFlight) entry.cut();
+      // Each is answered at once; it leaves the set only when its handler settles.
+      for (const entry of this.#inFlight) this.#cutRequest(entry);
     }
     // Give the server a turn to write those answers before the connections go.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -229,107 +275,101 @@ export class HonoServerService implements HostedService {
 
   /**
    * One request: tracked in flight until its handler answers, given its bindings, raced against the
-   * drain deadline. Synchronous where the app is (no extra promise on that path).
+   * drain deadline. Synchronous where the app is (no extra promise on that path). Per request it
+   * allocates one {@link InFlightRequest} (which is also the route's `c.env`); the scope, the abort
+   * controller and the watch on the client come only when a route asks for them.
    */
   #fetch(request: Request, clientGone: () => AbortSignal): Response | Promise<Response> {
     if (this.#cutting) return this.#unavailable();
     this.#requests++;
-    const controller = new AbortController();
-    const onClientGone = (): void => controller.abort(createAbortError('The client closed the connection'));
-    /** Set once a route has asked for its signal: the client's going away is watched from then on. */
-    let clientSignal: AbortSignal | undefined;
     const scopes = this.#options.scopes;
-    const scope = scopes === undefined ? undefined : new RequestScope(scopes);
-    const entry: InFlight = { controller, cut: noop };
+    const entry = new InFlightRequest(scopes === undefined ? undefined : new RequestScope(scopes), clientGone);
     this.#inFlight.add(entry);
-    let finished = false;
-    /** Called once the response is done (or abandoned): the request leaves the in-flight set and its scope goes. */
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      clientSignal?.removeEventListener('abort', onClientGone);
-      this.#inFlight.delete(entry);
-      if (this.#inFlight.size === 0) this.#onDrained?.();
-      if (scope !== undefined && scope.created) {
-        void scope[Symbol.asyncDispose]().catch((error: unknown) => {
-          // Disposal errors are the services', not the client's: logged, never thrown (this promise never rejects).
-          this.#options.logger.error(`${this.#name}: disposing a request scope failed`, { error });
-        });
-      }
-    };
-    const bindings: HostkitBindings = {
-      scope: scope ?? noScope,
-      // Watching for the client going away costs both runtimes something per request: only when asked.
-      get signal(): AbortSignal {
-        if (clientSignal === undefined && !finished) {
-          clientSignal = clientGone();
-          if (clientSignal.aborted) onClientGone();
-          else clientSignal.addEventListener('abort', onClientGone, { once: true });
-        }
-        return controller.signal;
-      },
-    };
     let result: Response | Promise<Response>;
     try {
-      result = this.#options.app.fetch(request, bindings);
+      result = this.#options.app.fetch(request, entry);
     } catch (error) {
-      return this.#failure(request, error, finish);
+      return this.#failure(request, error, entry);
     }
-    if (!(result instanceof Promise)) return this.#answered(result, scope, finish);
+    if (!(result instanceof Promise)) return this.#answered(result, entry);
     const handled = result;
     return new Promise<Response>((resolve) => {
-      let settled = false;
-      entry.cut = () => {
-        if (settled) return;
-        settled = true;
-        this.#cut++;
-        controller.abort(createAbortError('The HTTP server is stopping: the drain time is over'));
-        resolve(this.#unavailable());
-        // The handler's own response, when it comes, is thrown away and its body cancelled.
-        void handled.then(
-          (late) => late.body?.cancel().catch(() => undefined),
-          () => undefined,
-        ).finally(finish);
-      };
+      entry.answer = resolve;
+      entry.handled = handled;
       handled.then(
         (response) => {
-          if (settled) return;
-          settled = true;
-          resolve(this.#answered(response, scope, finish));
+          if (entry.answer === undefined) return; // cut at the drain deadline: #cutRequest finishes it
+          entry.answer = undefined;
+          resolve(this.#answered(response, entry));
         },
         (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          resolve(this.#failure(request, error, finish));
+          if (entry.answer === undefined) return;
+          entry.answer = undefined;
+          resolve(this.#failure(request, error, entry));
         },
       );
     });
   }
 
+  /** The drain deadline: a request whose handler has not answered gets its 503 now, and its signal aborts. */
+  #cutRequest(entry: InFlightRequest): void {
+    const answer = entry.answer;
+    if (answer === undefined) return; // answered already (its body may still be streaming)
+    entry.answer = undefined;
+    this.#cut++;
+    entry.abort(createAbortError('The HTTP server is stopping: the drain time is over'));
+    answer(this.#unavailable());
+    // The handler's own response, when it comes, is thrown away and its body cancelled.
+    void entry.handled
+      ?.then(
+        (late) => late.body?.cancel().catch(() => undefined),
+        () => undefined,
+      )
+      .finally(() => this.#finish(entry));
+  }
+
+  /** Once the response is done (or abandoned): the request leaves the in-flight set and its scope goes. */
+  #finish(entry: InFlightRequest): void {
+    if (!entry.finish()) return;
+    this.#inFlight.delete(entry);
+    if (this.#inFlight.size === 0) this.#onDrained?.();
+    const scope = entry.requestScope;
+    if (scope !== undefined && scope.created) {
+      void scope[Symbol.asyncDispose]().catch((error: unknown) => {
+        // Disposal errors are the services', not the client's: logged, never thrown (this promise never rejects).
+        this.#options.logger.error(`${this.#name}: disposing a request scope failed`, { error });
+      });
+    }
+  }
+
   /** The handler answered: the response as it is, or with its body watched when the route used its scope. */
-  #answered(response: Response, scope: RequestScope | undefined, finish: () => void): Response {
+  #answered(response: Response, entry: InFlightRequest): Response {
     if (response.status >= 500) this.#failed++;
     // Only a response whose route used the scope needs its body watched: everything else is done
     // for the service once handed over (the runtime server finishes sending it), and keeps the
     // runtime's fast path for bodies it knows (no stream wrapper).
+    const scope = entry.requestScope;
     if (scope === undefined || !scope.created) {
       scope?.seal();
-      finish();
+      this.#finish(entry);
       return response;
     }
     const body = response.body;
     if (body === null) {
-      finish();
+      this.#finish(entry);
       return response;
     }
-    return new Response(disposeWhenDone(body, finish), response);
+    return new Response(
+      disposeWhenDone(body, () => this.#finish(entry)),
+      response,
+    );
   }
 
   /** The handler threw or rejected (Hono catches route errors itself; this is the app's own failure). */
-  #failure(request: Request, error: unknown, finish: () => void): Response {
+  #failure(request: Request, error: unknown, entry: InFlightRequest): Response {
     this.#failed++;
     this.#options.logger.error(`${this.#name}: ${request.method} ${new URL(request.url).pathname} failed`, { error });
-    finish();
+    this.#finish(entry);
     return internalError();
   }
 
@@ -368,10 +408,6 @@ function disposeWhenDone(body: ReadableStream<Uint8Array>, done: () => void): Re
       }
     },
   });
-}
-
-function noop(): void {
-  // A request whose handler answered synchronously has nothing to cut.
 }
 
 function scopeMissing(): never {

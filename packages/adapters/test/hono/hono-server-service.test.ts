@@ -217,6 +217,57 @@ describe('HonoServerService', () => {
     await f.host.dispose();
   });
 
+  it('aborts c.env.signal when the client goes away, with a reason that says so', async () => {
+    let entered = false;
+    let reason: unknown;
+    await using f = await startHost((app) =>
+      app.get('/wait', async (c) => {
+        const signal = c.env.signal;
+        entered = true;
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        reason = signal.reason;
+        return c.json({ aborted: true });
+      }),
+    );
+    const client = new AbortController();
+    const request = fetch(`${f.url}/wait`, { signal: client.signal }).catch((error: unknown) => error);
+    await waitFor(() => entered, 'the request in its handler');
+    client.abort();
+    await request;
+    await waitFor(() => reason !== undefined, 'the route sees its signal abort');
+    expect(reason).toMatchObject({ name: 'AbortError', message: 'The client closed the connection' });
+    await waitFor(() => f.server.snapshot()['inFlight'] === 0, 'the request leaves the in-flight set');
+  });
+
+  it('gives a route that first asks for c.env.signal after the drain deadline an aborted signal', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered = false;
+    let lateSignal: AbortSignal | undefined;
+    const f = await startHost((app) =>
+      app.get('/late', async (c) => {
+        entered = true;
+        await released;
+        lateSignal = c.env.signal;
+        return c.json({ late: true });
+      }),
+    );
+    const late = fetch(`${f.url}/late`);
+    await waitFor(() => entered, 'the request in its handler');
+    const stopping = f.host.stop();
+    await f.time.advance(10_000); // the default drain timeout
+    expect((await late).status).toBe(503);
+    release();
+    await waitFor(() => lateSignal !== undefined, 'the route asks for its signal');
+    expect(lateSignal?.aborted).toBe(true);
+    expect(lateSignal?.reason).toMatchObject({ message: 'The HTTP server is stopping: the drain time is over' });
+    await stopping;
+    expect(f.server.snapshot()).toMatchObject({ cut: 1, inFlight: 0 });
+    await f.host.dispose();
+  });
+
   it('answers with 503 at once when the shutdown budget runs out during the drain', async () => {
     let started = false;
     const f = await startHost(
