@@ -415,13 +415,13 @@ describe('POST /upload', { timeout: 30_000 }, () => {
   });
 });
 
-/** An upload that sends its headers and `bytes` of its file part, then stalls (a raw socket). */
 /** The size of the one `.partial` file in uploads/, or -1 while there is none. */
 async function partialBytes(store: FileStore): Promise<number> {
   const partial = (await names(store.uploads)).find((name) => name.endsWith('.partial'));
   return partial === undefined ? -1 : (await stat(join(store.uploads, partial))).size;
 }
 
+/** An upload that sends its headers and `bytes` of its file part, then stalls (a raw socket). */
 async function stallUpload(url: string, filename: string, bytes: number): Promise<{ socket: Socket; answer: Promise<string> } & AsyncDisposable> {
   const { port, pathname } = new URL(url);
   const head = multipart([{ name: 'file', filename, content: '' }], { closing: false }).body.subarray(0, -2);
