@@ -18,6 +18,31 @@ function create(options?: ConstructorParameters<typeof MemoryWorkQueue>[1]): {
   return { queue: new MemoryWorkQueue('jobs', { ...options, timeProvider: time }), time, logger, sink, controller: new AbortController() };
 }
 
+/** `queue`, with every received item's `extend` reported to `onExtend` before it runs. */
+function spyOnExtend<T>(queue: WorkQueue<T>, onExtend: (payload: T) => void): WorkQueue<T> {
+  const bound = (target: object, property: string | symbol): unknown => {
+    const value: unknown = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  return new Proxy(queue, {
+    get(target, property) {
+      if (property !== 'receive') return bound(target, property);
+      return async (signal: AbortSignal): Promise<WorkItem<T>> => {
+        const item = await target.receive(signal);
+        return new Proxy(item, {
+          get(inner, name) {
+            if (name !== 'extend') return bound(inner, name);
+            return (...args: Parameters<WorkItem<T>['extend']>) => {
+              onExtend(inner.payload);
+              return inner.extend(...args);
+            };
+          },
+        });
+      };
+    },
+  });
+}
+
 /** A promise and the function that resolves it. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open = (): void => undefined;
@@ -96,9 +121,36 @@ describe('consumeWorkQueue', () => {
     release.open();
     await time.flush();
     expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    // The loop's one extension timer may still be armed for the item's next due time: it fires
+    // with nothing to extend, and then nothing is pending while the loop waits.
+    await time.advance(300);
     expect(time.pendingTimerCount).toBe(0);
     controller.abort();
     await consuming;
+  });
+
+  it('extends each item from its own start, also when the item before it ended just before its extension was due', async () => {
+    const { queue, time, controller } = create({ visibilityTimeoutMs: 900 });
+    const extendedAt: Array<[unknown, number]> = [];
+    const release = gate();
+    const consuming = consumeWorkQueue(spyOnExtend(queue, (payload) => extendedAt.push([payload, time.timestamp()])), async (payload) => {
+      if (payload === 'long') await release.promise;
+    }, { signal: controller.signal, timeProvider: time });
+    await queue.enqueue('short');
+    await time.flush();
+    await time.advance(200);
+    await queue.enqueue('long');
+    await time.flush();
+    // Due at 200 + 300 and every 300 after: not at 300, when the short item's extension would have been due.
+    await time.advance(1_000);
+    expect(extendedAt).toEqual([['long', 500], ['long', 800], ['long', 1_100]]);
+    expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 1, dead: 0 });
+    release.open();
+    await time.flush();
+    expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+    controller.abort();
+    await consuming;
+    expect(time.pendingTimerCount).toBe(0);
   });
 
   it('aborts the handler\'s signal with WorkItemLostError when an extension finds the item lost', async () => {
