@@ -3,7 +3,7 @@ import type { BoundedChannelFullMode } from './channel-options.ts';
 import { ChannelReader } from './channel-reader.ts';
 import { ChannelWriter } from './channel-writer.ts';
 import type { Channel } from './channel.ts';
-import { RingBuffer } from './ring-buffer.ts';
+import { RingBuffer } from '../internal/ring-buffer.ts';
 import { TRY_READ_EMPTY, type TryReadResult } from './try-read-result.ts';
 import { Waiter, WaiterList } from './waiter-list.ts';
 import { instruments, registerChannel, secondsBetween } from '../telemetry/instruments.ts';

@@ -52,6 +52,24 @@ describe('MemoryWorkQueue', () => {
       expect((await next).payload).toBe('a');
     });
 
+    it('hands out a backlog of 50,000 entries oldest first, with entries made ready again joining the end', async () => {
+      const { queue } = create();
+      for (let i = 0; i < 50_000; i++) await queue.enqueue(i);
+      const seen: unknown[] = [];
+      // 50,000 first deliveries and 5,000 second ones.
+      for (let i = 0; i < 55_000; i++) {
+        const item = await queue.receive(never());
+        seen.push(item.payload);
+        // Every tenth goes back (no delay): it is delivered again after everything enqueued before.
+        if (i % 10 === 0 && item.deliveryCount === 1) await item.nack({ delayMs: 0 });
+        else await item.ack();
+      }
+      expect(seen.slice(0, 3)).toEqual([0, 1, 2]);
+      expect(seen.filter((payload) => payload === 10)).toHaveLength(2);
+      expect(await queue.counts()).toEqual({ waiting: 0, inFlight: 0, dead: 0 });
+      expect(seen.indexOf(10, 11)).toBeGreaterThan(seen.indexOf(49_999));
+    });
+
     it('rejects with TypeError when receive is given no signal', async () => {
       const { queue } = create();
       await expect(queue.receive(undefined as unknown as AbortSignal)).rejects.toThrow(TypeError);

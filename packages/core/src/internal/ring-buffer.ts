@@ -1,9 +1,10 @@
 /**
- * A growable FIFO deque over a power-of-two array: the channel's item buffer.
+ * A growable FIFO deque over a power-of-two array: the channels' item buffer and
+ * MemoryWorkQueue's ready list.
  *
- * Hand-written rather than a dependency because it is the hot path of every channel operation and
- * core stays dependency-free; rather than a plain array because `Array.prototype.shift` is O(n)
- * on large arrays and a head index over an ever-growing array never gives memory back.
+ * Hand-written rather than a dependency because it is the hot path of every channel operation;
+ * rather than a plain array because `Array.prototype.shift` is O(n) on large arrays (past about
+ * 16,000 items in V8) and a head index over an ever-growing array never gives memory back.
  *
  * Slots are cleared on removal so that a consumed item is not kept alive by the buffer. Items may
  * be `undefined`: emptiness is told by {@link length}, never by the value.

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RingBuffer } from '../../src/channels/ring-buffer.ts';
+import { RingBuffer } from '../../src/internal/ring-buffer.ts';
 
 describe('RingBuffer', () => {
   it('behaves like an array used as a deque, across growth and wrap-around', () => {
