@@ -117,8 +117,9 @@ export interface MeasureOptions {
    * case's own garbage off its clock (what it left is collected before the next sample instead of
    * during it), which flatters whichever side allocates more. With it off, GC runs on the clock as
    * it does in production, and the rotation of the case order spreads the old-generation garbage
-   * one case leaves to the next over all cases alike. Only suites whose judged figures are not
-   * speed ratios turn it on (cancellation, for Deno's finalization-driven memory).
+   * one case leaves to the next over all cases alike. Turned on where that carry-over is the only
+   * difference between the sides: cancellation (not a speed ratio: Deno's finalization-driven
+   * memory) and telemetry's no-SDK pairs (the same code on both sides but two provider lookups).
    * @default false
    */
   readonly collectGarbage?: boolean;
