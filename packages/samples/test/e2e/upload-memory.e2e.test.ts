@@ -4,9 +4,10 @@
  * server's memory does not grow with the body. Measured as the peak resident set size (VmHWM in
  * /proc/<pid>/status, which the kernel keeps for the whole life of the process): a 256 MiB upload
  * first takes the process to its steady state (socket and stream buffers, the garbage collector's
- * headroom), then the 2 GiB one must not raise that peak, and the stored file is complete: its
- * SHA-256 in the result equals the one of what was sent. (Seen on both runtimes: the 2 GiB upload
- * left the peak exactly where the 256 MiB one had put it, 65-85 MiB above the idle process.)
+ * headroom), then the 2 GiB one may raise that peak by garbage-collector noise only (under
+ * 64 MiB), and the stored file is complete: its SHA-256 in the result equals the one of what was
+ * sent. (Seen in five runs with the figures printed: the 2 GiB upload added 0-6 MiB to the peak
+ * on Node and 0-15 MiB on Deno; the steady state was 65-92 MiB above the idle process.)
  *
  * The client is a raw socket that writes with backpressure (it waits for `drain`), so neither side
  * can hide buffering behind a client that outruns the server.
@@ -22,8 +23,12 @@ const GiB = 1024 * 1024 * 1024;
 const TOTAL = 2 * GiB;
 const CHUNK = Buffer.alloc(1024 * 1024);
 for (let i = 0; i < CHUNK.length; i++) CHUNK[i] = i % 251;
-/** What the 2 GiB upload may add to the peak RSS the 256 MiB one reached. */
-const MAX_PEAK_GROWTH_MIB = 16;
+/**
+ * What the 2 GiB upload may add to the peak RSS the 256 MiB one reached: the garbage collector's
+ * timing moves the peak by up to 15 MiB from run to run (seen on Deno); a body held in memory,
+ * even a thirty-second of it, would add more.
+ */
+const MAX_PEAK_GROWTH_MIB = 64;
 /** What both uploads may add to the idle process's peak RSS: buffers and GC headroom, not bodies. */
 const MAX_STEADY_STATE_MIB = 160;
 
@@ -75,7 +80,7 @@ function streamUpload(port: number, total: number): Promise<string> {
 
 describe.each(RUNTIMES)('a 2 GiB upload into the samples program on %s', (runtime) => {
   it(
-    'streams to disk without raising the server’s peak RSS past a 256 MiB upload’s, and the file is processed whole',
+    'streams to disk with the server’s peak RSS within 64 MiB of a 256 MiB upload’s, and the file is processed whole',
     async () => {
       await using app = await startApp({
         runtime,
@@ -85,17 +90,21 @@ describe.each(RUNTIMES)('a 2 GiB upload into the samples program on %s', (runtim
       if (pid === undefined) throw new Error('Expected the program to have a pid');
       const idle = await peakRssMiB(pid);
       const warmAnswer = await streamUpload(app.port, TOTAL / 8);
-      expect(warmAnswer, warmAnswer.slice(0, 500)).toMatch(/^HTTP\/1\.1 202/);
+      expect(warmAnswer.slice(0, 500)).toMatch(/^HTTP\/1\.1 202/);
       const steady = await peakRssMiB(pid);
       const answer = await streamUpload(app.port, TOTAL);
       const peak = await peakRssMiB(pid);
 
-      expect(answer, answer.slice(0, 500)).toMatch(/^HTTP\/1\.1 202/);
+      expect(answer.slice(0, 500)).toMatch(/^HTTP\/1\.1 202/);
       const reply = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { bytes: number; name: string };
       expect(reply.bytes).toBe(TOTAL);
-      const seen = `peak RSS idle ${idle.toFixed(0)} MiB, after 256 MiB ${steady.toFixed(0)} MiB, after 2 GiB ${peak.toFixed(0)} MiB`;
-      expect(peak - steady, seen).toBeLessThan(MAX_PEAK_GROWTH_MIB);
-      expect(peak - idle, seen).toBeLessThan(MAX_STEADY_STATE_MIB);
+      // Compared as one object, so that a failure shows all three figures.
+      const peakRssMiBs = { idle: Math.round(idle), after256MiB: Math.round(steady), after2GiB: Math.round(peak) };
+      expect({ ...peakRssMiBs, grewBy2GiB: peak - steady < MAX_PEAK_GROWTH_MIB, grewFromIdle: peak - idle < MAX_STEADY_STATE_MIB }).toEqual({
+        ...peakRssMiBs,
+        grewBy2GiB: true,
+        grewFromIdle: true,
+      });
 
       const { outbox } = dirs(app.dataDir);
       await pollUntil(async () => ((await countResults(outbox)) === 2 ? true : undefined), {
