@@ -18,13 +18,6 @@ export interface SqliteActivityLogOptions {
   readonly maxRetryDelayMs?: number;
   /** How long the last flush at dispose may wait for another process's lock (it blocks the stop, not the serving). @default 2000 */
   readonly disposeBusyTimeoutMs?: number;
-  /**
-   * How long a row waits for others to share its transaction. Every commit writes at least a
-   * page to the WAL: with 0, a busy upload pipeline committed about one transaction per row,
-   * which was the largest cost of the samples' upload path after the files themselves (282 ms of
-   * CPU for 400 rows in the upload benchmark's profile). @default 50
-   */
-  readonly batchWindowMs?: number;
 }
 
 /** The counters of the activity log, for GET /status. */
@@ -53,7 +46,7 @@ interface Row {
  * The {@link ActivityLog} over DATA_DIR/app.db, which never blocks the event loop for long.
  *
  * `write` only queues the row; a timer of the host's TimeProvider writes the queue in ONE
- * transaction `batchWindowMs` (50 ms) later, so that the rows of a busy moment share a commit. The connection's busy timeout is short
+ * transaction on the next turn of the event loop. The connection's busy timeout is short
  * ({@link SHORT_BUSY_TIMEOUT_MS}): when another process holds the write lock (a `BEGIN EXCLUSIVE`
  * in the sqlite3 CLI, another replica), or the disk is full, the write fails at once, the rows
  * stay queued and the log tries again with a growing pause (50 ms up to 1 s), so that /healthz
@@ -78,7 +71,6 @@ export class SqliteActivityLog implements ActivityLog, Disposable {
   readonly #retryDelayMs: number;
   readonly #maxRetryDelayMs: number;
   readonly #disposeBusyTimeoutMs: number;
-  readonly #batchWindowMs: number;
   #database: DatabaseSync | undefined;
   #insert: StatementSync | undefined;
   #queue: Row[] = [];
@@ -102,7 +94,6 @@ export class SqliteActivityLog implements ActivityLog, Disposable {
     this.#retryDelayMs = options.retryDelayMs ?? 50;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 1_000;
     this.#disposeBusyTimeoutMs = options.disposeBusyTimeoutMs ?? 2_000;
-    this.#batchWindowMs = options.batchWindowMs ?? 50;
     try {
       this.#open();
     } catch (error) {
@@ -297,6 +288,6 @@ export class SqliteActivityLog implements ActivityLog, Disposable {
     this.#timer = this.#time.createTimer(() => {
       this.#timer = undefined;
       this.flush();
-    }, this.#waiting === undefined ? this.#batchWindowMs : this.#retryDelay);
+    }, this.#waiting === undefined ? 0 : this.#retryDelay);
   }
 }
