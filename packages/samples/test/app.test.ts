@@ -1,27 +1,16 @@
-import { type HostApplicationBuilderOptions } from '@hostkit/core';
 import { ManualTimeProvider } from '@hostkit/core/testing';
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppRuntime } from '../src/app.ts';
+import { createApp } from '../src/app.ts';
 import type { ServiceName } from '../src/config/app-config.ts';
 import { HonoServerService } from '@hostkit/adapters/hono';
-import { createTestBuilder, readLogs, tempDir, testConfig } from './helpers.ts';
+import { readLogs, tempDir, testAppRuntime, testConfig } from './helpers.ts';
 
-function testRuntime(time: ManualTimeProvider): AppRuntime {
-  return {
-    name: 'test',
-    createHostBuilder: (options: HostApplicationBuilderOptions) => {
-      const { builder } = createTestBuilder(options.timeProvider ?? time);
-      Object.assign(builder.options, options.hostOptions);
-      return builder;
-    },
-  };
-}
 
 describe('createApp', () => {
   it('registers every sample, the stub server before the weather cache and the HTTP server last', async () => {
     await using dir = await tempDir();
     const time = new ManualTimeProvider();
-    const builder = createApp(testConfig(dir.path, { shutdownTimeoutMs: 1_234 }), testRuntime(time), { timeProvider: time });
+    const builder = createApp(testConfig(dir.path, { shutdownTimeoutMs: 1_234 }), testAppRuntime(time), { timeProvider: time });
     const names = builder.services.hostedServices.map((descriptor) => descriptor.name);
     expect(names[0]).toBe('CleanupService');
     expect(names.indexOf('WeatherStubServer')).toBeLessThan(names.indexOf('WeatherCacheService'));
@@ -36,7 +25,7 @@ describe('createApp', () => {
   ])('runs only %s when the configuration says so', async (service, present, absent) => {
     await using dir = await tempDir();
     const time = new ManualTimeProvider();
-    const builder = createApp(testConfig(dir.path, { services: new Set([service]) }), testRuntime(time), { timeProvider: time });
+    const builder = createApp(testConfig(dir.path, { services: new Set([service]) }), testAppRuntime(time), { timeProvider: time });
     const names = builder.services.hostedServices.map((descriptor) => descriptor.name);
     expect(names).toContain(present);
     expect(names).not.toContain(absent);
@@ -46,7 +35,7 @@ describe('createApp', () => {
   it('serves /status with every service, disabled ones included, and writes its activity to the logs table', async () => {
     await using dir = await tempDir();
     const time = new ManualTimeProvider();
-    const host = createApp(testConfig(dir.path, { services: new Set(['cleanup']) }), testRuntime(time), { timeProvider: time }).build();
+    const host = createApp(testConfig(dir.path, { services: new Set(['cleanup']) }), testAppRuntime(time), { timeProvider: time }).build();
     await host.start();
     try {
       const url = host.services.get(HonoServerService).url ?? '';

@@ -1,7 +1,8 @@
-import { Host, MemoryLogSink, type HostApplicationBuilder, type TimeProvider } from '@hostkit/core';
+import { Host, MemoryLogSink, type HostApplicationBuilder, type HostApplicationBuilderOptions, type TimeProvider } from '@hostkit/core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AppRuntime } from '../src/app.ts';
 import type { AppConfig } from '../src/config/app-config.ts';
 import { defaultConfig } from '../src/config/load-config.ts';
 import { openAppDatabase } from '../src/database/app-database.ts';
@@ -20,6 +21,21 @@ export function createTestBuilder(time: TimeProvider): { builder: HostApplicatio
   const logs = new MemoryLogSink();
   builder.logging.clearSinks().addSink(logs);
   return { builder, logs };
+}
+
+/**
+ * The runtime `createApp` gets in tests: hosts from {@link createTestBuilder} on `time` (or on the
+ * clock `createApp` was given), with the host options it asks for.
+ */
+export function testAppRuntime(time: TimeProvider): AppRuntime {
+  return {
+    name: 'test',
+    createHostBuilder: (options: HostApplicationBuilderOptions) => {
+      const { builder } = createTestBuilder(options.timeProvider ?? time);
+      Object.assign(builder.options, options.hostOptions);
+      return builder;
+    },
+  };
 }
 
 /**

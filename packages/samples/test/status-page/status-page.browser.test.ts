@@ -7,12 +7,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BackgroundService, systemTimeProvider, type HostApplicationBuilderOptions } from '@hostkit/core';
+import { BackgroundService, systemTimeProvider } from '@hostkit/core';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';
 import { HonoServerService } from '@hostkit/adapters/hono';
-import { createTestBuilder, tempDir, testConfig } from '../helpers.ts';
+import { tempDir, testAppRuntime, testConfig } from '../helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../test-output');
@@ -31,14 +31,7 @@ class Demo extends BackgroundService {
   }
 }
 
-const runtime: AppRuntime = {
-  name: 'test',
-  createHostBuilder: (options: HostApplicationBuilderOptions) => {
-    const { builder } = createTestBuilder(systemTimeProvider);
-    Object.assign(builder.options, options.hostOptions);
-    return builder;
-  },
-};
+const runtime: AppRuntime = testAppRuntime(systemTimeProvider);
 
 describe('the status page in Chromium', () => {
   let browser: Browser;

@@ -1,19 +1,12 @@
-import { systemTimeProvider, type Host, type HostApplicationBuilderOptions } from '@hostkit/core';
+import { systemTimeProvider, type Host } from '@hostkit/core';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppRuntime } from '../../src/app.ts';
 import { createMemoryClusterBackend } from '../../src/cluster/memory-cluster-backend.ts';
 import { HonoServerService } from '@hostkit/adapters/hono';
 import type { StatusSnapshot } from '../../src/status-page/status-snapshot.ts';
-import { createTestBuilder, tempDir, testConfig } from '../helpers.ts';
+import { tempDir, testAppRuntime, testConfig } from '../helpers.ts';
 
-const runtime: AppRuntime = {
-  name: 'test',
-  createHostBuilder: (options: HostApplicationBuilderOptions) => {
-    const { builder } = createTestBuilder(systemTimeProvider);
-    Object.assign(builder.options, options.hostOptions);
-    return builder;
-  },
-};
+const runtime: AppRuntime = testAppRuntime(systemTimeProvider);
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
   const deadline = Date.now() + 20_000;
